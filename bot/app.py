@@ -1,0 +1,31 @@
+"""Start-up shared by the command line and the bot: logging that hides secrets, a seeded store."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.calendar import calendar_seed, trust_seed
+from bot.settings import Settings
+from storage import SQLiteStore, open_store
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request at INFO; our own poll summary says what matters.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+async def open_seeded_store(settings: Settings) -> SQLiteStore:
+    """Open the store (migrations run) and load the shipped calendar and trust directory."""
+    store = await open_store(settings.database_url)
+    try:
+        await store.seed(calendar_seed(), trust_seed())
+    except BaseException:
+        await store.close()
+        raise
+    return store

@@ -1,0 +1,252 @@
+"""The `strikewatch` command line: poll, import, inspect, and the same answers the bot gives."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sqlite3
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+
+from bot import __version__
+from bot.app import configure_logging, open_seeded_store
+from bot.fetch import Fetcher, make_client
+from bot.formatting import number, period_label
+from bot.ingest import Ingestor, Outcome, PollError, PollReport
+from bot.report import Reports
+from bot.settings import Settings, SettingsError, load_settings
+from bot.trusts import TrustIndex
+from bot.workbook import WorkbookError, read_workbook
+from storage import SQLiteStore, StoreError
+
+
+class CommandError(Exception):
+    """Ends the command with one line on stderr and a non-zero exit."""
+
+
+def _print_outcomes(outcomes: list[Outcome]) -> None:
+    for o in outcomes:
+        label = f"  [{period_label(o.period.start, o.period.end)}]" if o.period else ""
+        detail = f": {o.message}" if o.message else ""
+        print(f"{o.kind:<9} {o.url}{label}{detail}")
+        if o.validation != "ok":
+            print(f"          check: {o.validation}")
+    counts = {
+        k: sum(o.kind == k for o in outcomes) for k in ("new", "revised", "unchanged", "skipped")
+    }
+    print(", ".join(f"{n} {k}" for k, n in counts.items()))
+
+
+async def cmd_poll(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
+    poll_id = await store.start_poll()
+    async with make_client(settings.http_user_agent, settings.http_deadline_seconds) as client:
+        fetcher = Fetcher(
+            client,
+            deadline=settings.http_deadline_seconds,
+            retries=settings.http_retries,
+            backoff=settings.http_backoff_seconds,
+        )
+        try:
+            report: PollReport = await Ingestor(store, settings, fetcher).poll()
+        except PollError as exc:
+            await store.finish_poll(poll_id, ok=False, summary={}, error=str(exc))
+            raise CommandError(f"poll failed: {exc}") from None
+    await store.finish_poll(poll_id, ok=True, summary=report.summary(), error=None)
+    state = "changed" if report.page_changed else "unchanged (304)"
+    print(
+        f"page {settings.nhs_index_url}: {state}; {report.requests} requests, {report.bytes:,} bytes"
+    )
+    _print_outcomes(report.outcomes)
+    return 0
+
+
+async def cmd_import(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
+    _print_outcomes(await Ingestor(store, settings).import_files([Path(p) for p in args.paths]))
+    return 0
+
+
+def cmd_inspect(settings: Settings, args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        parsed = read_workbook(
+            data, path.name, max_uncompressed=settings.max_workbook_uncompressed_bytes
+        )
+    except WorkbookError as exc:
+        raise CommandError(str(exc)) from None
+    from bot.calendar import calendar_seed, date_in_filename, match_period
+    from bot.models import StrikePeriod
+
+    periods = [
+        StrikePeriod(i, p["start"], p["end"], p["staff_groups"])
+        for i, p in enumerate(calendar_seed())
+    ]
+    match = match_period(
+        periods,
+        texts=[path.name, parsed.title],
+        days=parsed.days,
+        published=date_in_filename(path.name),
+    )
+    inpatient = sum(r.inpatient or 0 for r in parsed.rows)
+    outpatient = sum(r.outpatient or 0 for r in parsed.rows)
+    trusts = sorted({r.org_code for r in parsed.rows})
+    period = (
+        f"{period_label(match.period.start, match.period.end)} ({match.period.staff_groups})"
+        if match.period
+        else (
+            f"{period_label(*match.new_dates)} (not in the calendar)"
+            if match.new_dates
+            else "unknown"
+        )
+    )
+    print(f"file:        {path}")
+    print(f"sheet:       {parsed.sheet!r}, header row {parsed.header_row}, shape {parsed.shape}")
+    print(f"title:       {parsed.title[:200]}")
+    print("columns:     " + ", ".join(f"{role}={col}" for role, col in parsed.columns.items()))
+    print(f"days:        {', '.join(d.isoformat() for d in parsed.days) or 'none (period totals)'}")
+    print(f"period:      {period}, by {match.how}")
+    print(
+        f"trusts:      {len(trusts)} ({', '.join(trusts[:12])}{', ...' if len(trusts) > 12 else ''})"
+    )
+    print(
+        f"sums:        inpatient {inpatient:,}, outpatient {outpatient:,}, total {inpatient + outpatient:,}"
+    )
+    if parsed.england:
+        e_in, e_out = parsed.england
+        agrees = (e_in in (None, inpatient)) and (e_out in (None, outpatient))
+        print(
+            f"England row: inpatient {number(e_in)}, outpatient {number(e_out)}: {'matches' if agrees else 'DIFFERS'}"
+        )
+    else:
+        print("England row: none")
+    for warning in parsed.warnings:
+        print(f"warning:     {warning}")
+    return 0
+
+
+async def cmd_trust(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
+    trust, matches = TrustIndex(await store.trusts()).resolve(args.query)
+    if trust is None:
+        names = "; ".join(f"{m.trust.name} ({m.trust.org_code})" for m in matches) or "none close"
+        raise CommandError(f"no single trust matches {args.query!r}; closest: {names}")
+    report = await Reports(store).trust(trust)
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+        return 0
+    print(f"{trust.name} ({trust.org_code}), {trust.region or 'region unknown'}")
+    if not report.periods:
+        print("no figures yet: no release has been ingested")
+        return 0
+    print(f"{'strike':<24} {'staff groups':<30} {'inpatient':>12} {'outpatient':>12} {'total':>12}")
+    for p in report.periods:
+        f = p.figures
+        print(
+            f"{period_label(p.period.start, p.period.end):<24} {p.period.staff_groups[:30]:<30}"
+            f" {number(f.inpatient):>12} {number(f.outpatient):>12} {number(f.total):>12}"
+            + ("  (revised)" if p.revised else "")
+        )
+    print(f"running total since December 2022: {report.cumulative_total:,}")
+    return 0
+
+
+async def cmd_national(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
+    report = await Reports(store).national()
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+        return 0
+    for p in report.periods:
+        f = p.figures
+        print(
+            f"{period_label(p.period.start, p.period.end):<24} {number(f.inpatient):>12}"
+            f" {number(f.outpatient):>12} {number(f.total):>12}"
+            + ("  (revised)" if p.revised else "")
+        )
+    print(f"England, all strikes with a release: {report.cumulative_total:,}")
+    return 0
+
+
+async def cmd_strikes(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
+    strikes = await Reports(store).strikes(date.today())
+    if args.json:
+        print(json.dumps(strikes, indent=2))
+        return 0
+    for s in strikes:
+        label = period_label(date.fromisoformat(s["start"]), date.fromisoformat(s["end"]))
+        total = number(s["national_total"]) if s["national_total"] is not None else "-"
+        print(
+            f"{label:<24} {s['status']:<9} {s['staff_groups'][:34]:<34} {s['unions'][:30]:<30} {total:>10}"
+        )
+    return 0
+
+
+async def cmd_run(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
+    print("Discord comes next: for now `run` makes one poll.")
+    return await cmd_poll(settings, store, args)
+
+
+STORE_COMMANDS: dict[str, Callable[[Settings, SQLiteStore, argparse.Namespace], Awaitable[int]]] = {
+    "poll": cmd_poll,
+    "import": cmd_import,
+    "trust": cmd_trust,
+    "national": cmd_national,
+    "strikes": cmd_strikes,
+    "run": cmd_run,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="strikewatch", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"strikewatch {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the bot")
+    sub.add_parser("poll", help="poll NHS England's page once and ingest new or revised releases")
+    p = sub.add_parser("import", help="ingest local workbooks (same rules as poll)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = sub.add_parser("inspect", help="show how a workbook is read, without storing anything")
+    p.add_argument("path", metavar="PATH")
+    p = sub.add_parser("trust", help="a trust's figures per strike and its running total")
+    p.add_argument("query", metavar="QUERY", help="org code, name or part of a name")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("national", help="England's figures per strike and in total")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("strikes", help="the strike calendar")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+async def _with_store(settings: Settings, args: argparse.Namespace) -> int:
+    store = await open_seeded_store(settings)
+    try:
+        return await STORE_COMMANDS[args.command](settings, store, args)
+    finally:
+        await store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings)
+        if args.command == "inspect":
+            return cmd_inspect(settings, args)
+        return asyncio.run(_with_store(settings, args))
+    except SettingsError as exc:
+        print(f"strikewatch: {exc}", file=sys.stderr)
+        return 2
+    except (CommandError, StoreError) as exc:
+        print(f"strikewatch: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:
+        print(f"strikewatch: database error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `strikewatch strikes | head`
+        sys.stderr.close()
+        return 0
