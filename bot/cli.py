@@ -17,6 +17,7 @@ from bot.fetch import Fetcher, make_client
 from bot.formatting import number, period_label
 from bot.ingest import Ingestor, Outcome, PollError, PollReport
 from bot.report import Reports
+from bot.runner import RunError, run_bot
 from bot.settings import Settings, SettingsError, load_settings
 from bot.trusts import TrustIndex
 from bot.workbook import WorkbookError, read_workbook
@@ -135,7 +136,7 @@ async def cmd_trust(settings: Settings, store: SQLiteStore, args: argparse.Names
     if trust is None:
         names = "; ".join(f"{m.trust.name} ({m.trust.org_code})" for m in matches) or "none close"
         raise CommandError(f"no single trust matches {args.query!r}; closest: {names}")
-    report = await Reports(store).trust(trust)
+    report = await Reports(store).trust(trust, days=args.json)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
         return 0
@@ -151,7 +152,9 @@ async def cmd_trust(settings: Settings, store: SQLiteStore, args: argparse.Names
             f" {number(f.inpatient):>12} {number(f.outpatient):>12} {number(f.total):>12}"
             + ("  (revised)" if p.revised else "")
         )
-    print(f"running total since December 2022: {report.cumulative_total:,}")
+    print(
+        f"running total since December 2022: {report.cumulative_total:,}, rank {report.rank} of {report.ranked}"
+    )
     return 0
 
 
@@ -185,18 +188,12 @@ async def cmd_strikes(settings: Settings, store: SQLiteStore, args: argparse.Nam
     return 0
 
 
-async def cmd_run(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
-    print("Discord comes next: for now `run` makes one poll.")
-    return await cmd_poll(settings, store, args)
-
-
 STORE_COMMANDS: dict[str, Callable[[Settings, SQLiteStore, argparse.Namespace], Awaitable[int]]] = {
     "poll": cmd_poll,
     "import": cmd_import,
     "trust": cmd_trust,
     "national": cmd_national,
     "strikes": cmd_strikes,
-    "run": cmd_run,
 }
 
 
@@ -235,11 +232,14 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(settings)
         if args.command == "inspect":
             return cmd_inspect(settings, args)
+        if args.command == "run":
+            asyncio.run(run_bot(settings))
+            return 0
         return asyncio.run(_with_store(settings, args))
     except SettingsError as exc:
         print(f"strikewatch: {exc}", file=sys.stderr)
         return 2
-    except (CommandError, StoreError) as exc:
+    except (CommandError, StoreError, RunError) as exc:
         print(f"strikewatch: {exc}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:

@@ -22,3 +22,7 @@ def period_label(start: date, end: date) -> str:
 
 def day_label(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def date_label(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"

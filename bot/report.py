@@ -1,13 +1,19 @@
-"""Answers about the stored figures: a trust's strikes and running total, England's, the calendar."""
+"""Answers about the stored figures: a trust's strikes and running total, England's, league tables."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from bot.models import Figures, PeriodFigures, Release, StrikePeriod, Trust
+from bot.trusts import TrustIndex
 from storage import SQLiteStore
+
+NOT_REPORTED = Figures(None, None)
 
 
 def add(figures: Iterable[Figures]) -> Figures:
@@ -25,14 +31,44 @@ def cumulative(periods: Iterable[PeriodFigures]) -> int:
     return sum(p.figures.total or 0 for p in periods)
 
 
+def _blank(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _period_json(period: StrikePeriod) -> dict:
+    return {
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "staff_groups": period.staff_groups,
+    }
+
+
+def _figures_json(f: Figures) -> dict:
+    return {"inpatient": f.inpatient, "outpatient": f.outpatient, "total": f.total}
+
+
+def _release_json(p: PeriodFigures) -> dict:
+    return {
+        "release_url": p.release.url,
+        "published": p.release.published.isoformat(),
+        "revised": p.revised,
+        "versions": p.versions,
+    }
+
+
 @dataclass(frozen=True)
 class TrustReport:
     trust: Trust
     periods: list[PeriodFigures]  # every period that has a release, oldest first
+    rank: int | None  # by running total among trusts with figures; None when it has none
+    ranked: int
 
     @property
     def cumulative_total(self) -> int:
         return cumulative(self.periods)
+
+    def period(self, period_id: int) -> PeriodFigures | None:
+        return next((p for p in self.periods if p.period.id == period_id), None)
 
     def as_json(self) -> dict:
         return {
@@ -41,12 +77,11 @@ class TrustReport:
             "region": self.trust.region,
             "aliases": list(self.trust.aliases),
             "cumulative_total": self.cumulative_total,
+            "rank": self.rank,
             "periods": [
                 {
                     **_period_json(p.period),
-                    "inpatient": p.figures.inpatient,
-                    "outpatient": p.figures.outpatient,
-                    "total": p.figures.total,
+                    **_figures_json(p.figures),
                     "days": [
                         {
                             "date": d.isoformat() if d else None,
@@ -76,9 +111,7 @@ class NationalReport:
             "periods": [
                 {
                     **_period_json(p.period),
-                    "inpatient": p.figures.inpatient,
-                    "outpatient": p.figures.outpatient,
-                    "total": p.figures.total,
+                    **_figures_json(p.figures),
                     "england_row": (
                         None
                         if p.release.england_inpatient is None
@@ -97,66 +130,141 @@ class NationalReport:
         }
 
 
-def _period_json(period: StrikePeriod) -> dict:
-    return {
-        "start": period.start.isoformat(),
-        "end": period.end.isoformat(),
-        "staff_groups": period.staff_groups,
-    }
+@dataclass(frozen=True)
+class LeagueRow:
+    rank: int
+    trust: Trust
+    figures: Figures
 
 
-def _release_json(p: PeriodFigures) -> dict:
-    return {
-        "release_url": p.release.url,
-        "published": p.release.published.isoformat(),
-        "revised": p.revised,
-        "versions": p.versions,
-    }
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """Every current figure summed per trust and period, held in memory so commands answer at once."""
 
+    stamp: tuple
+    trusts: dict[str, Trust]
+    current: list[
+        tuple[StrikePeriod, Release, int]
+    ]  # (period, its current release, versions), by start
+    by_trust: dict[str, dict[int, Figures]]  # org code -> period id -> figures
+    national: dict[int, Figures]  # period id -> sum of all trust rows
+    periods: list[StrikePeriod]  # the whole calendar
 
-class Reports:
-    """Reads the store once per question; shared by the command line and the Discord cogs."""
+    @property
+    def empty(self) -> bool:
+        return not self.current
 
-    def __init__(self, store: SQLiteStore) -> None:
-        self.store = store
+    @cached_property
+    def trust_index(self) -> TrustIndex:
+        return TrustIndex(list(self.trusts.values()))
 
-    async def _current(self) -> list[tuple[StrikePeriod, Release, int]]:
-        periods = {p.id: p for p in await self.store.periods()}
-        current = [
-            (periods[r.period_id], r, v)
-            for r, v in await self.store.current_releases()
-            if r.period_id in periods
-        ]
-        return sorted(current, key=lambda item: item[0].start)
+    def period(self, period_id: int) -> StrikePeriod | None:
+        return next((p for p in self.periods if p.id == period_id), None)
 
-    async def trust(self, trust: Trust) -> TrustReport:
-        current = await self._current()
-        rows = await self.store.trust_figures(trust.org_code, [r.id for _, r, _ in current])
-        periods = []
-        for period, release, versions in current:
-            days = rows.get(release.id, [])
-            periods.append(
-                PeriodFigures(period, release, add(f for _, f in days), versions, tuple(days))
-            )
-        return TrustReport(trust, periods)
+    def released_periods(self) -> list[StrikePeriod]:
+        return [p for p, _, _ in self.current]
 
-    async def national(self) -> NationalReport:
-        current = await self._current()
-        sums = await self.store.release_sums([r.id for _, r, _ in current])
+    def trust_totals(self) -> dict[str, int]:
+        return {
+            code: sum(f.total or 0 for f in by_period.values())
+            for code, by_period in self.by_trust.items()
+        }
+
+    def league(self, period_id: int | None = None, region: str | None = None) -> list[LeagueRow]:
+        """Trusts by figures (one strike, or the running total), highest first; ties share a rank."""
+        rows = []
+        for code, by_period in self.by_trust.items():
+            trust = self.trusts.get(code) or Trust(code, code, None)
+            if region and (trust.region or "").lower() != region.lower():
+                continue
+            if period_id is None:
+                figures = add(by_period.values())
+            elif period_id in by_period:
+                figures = by_period[period_id]
+            else:
+                continue
+            if figures.total is not None:
+                rows.append((trust, figures))
+        rows.sort(key=lambda r: (-(r[1].total or 0), r[0].name))
+        league, rank, previous = [], 0, None
+        for position, (trust, figures) in enumerate(rows, start=1):
+            if figures.total != previous:
+                rank, previous = position, figures.total
+            league.append(LeagueRow(rank, trust, figures))
+        return league
+
+    def trust_report(self, trust: Trust) -> TrustReport:
+        mine = self.by_trust.get(trust.org_code, {})
+        periods = [PeriodFigures(p, r, mine.get(p.id, NOT_REPORTED), v) for p, r, v in self.current]
+        league = self.league()
+        rank = next((row.rank for row in league if row.trust.org_code == trust.org_code), None)
+        return TrustReport(trust, periods, rank, len(league))
+
+    def national_report(self) -> NationalReport:
         return NationalReport(
-            [PeriodFigures(p, r, sums.get(r.id, Figures(None, None)), v) for p, r, v in current]
+            [
+                PeriodFigures(p, r, self.national.get(p.id, NOT_REPORTED), v)
+                for p, r, v in self.current
+            ]
         )
 
-    async def national_days(self, release: Release) -> list[tuple[date | None, Figures]]:
-        return await self.store.release_days(release.id)
+    def csv_export(self, period_id: int | None = None) -> str:
+        """Every trust's figures per strike (one strike or all), as CSV with a header row."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(
+            [
+                "org_code",
+                "name",
+                "region",
+                "start",
+                "end",
+                "staff_groups",
+                "inpatient",
+                "outpatient",
+                "total",
+                "release_url",
+                "published",
+                "revised",
+            ]
+        )
+        for period, release, versions in self.current:
+            if period_id is not None and period.id != period_id:
+                continue
+            rows = [
+                (self.trusts.get(code) or Trust(code, code, None), by_period[period.id])
+                for code, by_period in self.by_trust.items()
+                if period.id in by_period
+            ]
+            for trust, f in sorted(rows, key=lambda r: r[0].name):
+                writer.writerow(
+                    [
+                        trust.org_code,
+                        trust.name,
+                        trust.region or "",
+                        period.start.isoformat(),
+                        period.end.isoformat(),
+                        period.staff_groups,
+                        _blank(f.inpatient),
+                        _blank(f.outpatient),
+                        _blank(f.total),
+                        release.url,
+                        release.published.isoformat(),
+                        "yes" if versions > 1 else "no",
+                    ]
+                )
+        return out.getvalue()
 
-    async def strikes(self, today: date) -> list[dict]:
+    def strikes(self, today: date) -> list[dict]:
         """The calendar, with England's total from our releases where we hold one, else as published."""
-        national = {p.period.id: p for p in (await self.national()).periods}
         out = []
-        for period in await self.store.periods():
-            held = national.get(period.id)
-            total = held.figures.total if held else period.national_total
+        for period in self.periods:
+            held = (
+                self.national.get(period.id)
+                if any(p.id == period.id for p, _, _ in self.current)
+                else None
+            )
+            total = held.total if held else period.national_total
             out.append(
                 {
                     **_period_json(period),
@@ -170,3 +278,63 @@ class Reports:
                 }
             )
         return out
+
+
+class Reports:
+    """Reads the store only when its data changed; shared by the command line and the Discord cogs."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        self._snapshot: Snapshot | None = None
+
+    async def snapshot(self) -> Snapshot:
+        stamp = await self.store.data_stamp()
+        if self._snapshot is None or self._snapshot.stamp != stamp:
+            self._snapshot = await self._build(stamp)
+        return self._snapshot
+
+    async def _build(self, stamp: tuple) -> Snapshot:
+        periods = await self.store.periods()
+        by_id = {p.id: p for p in periods}
+        current = sorted(
+            (
+                (by_id[r.period_id], r, v)
+                for r, v in await self.store.current_releases()
+                if r.period_id in by_id
+            ),
+            key=lambda item: item[0].start,
+        )
+        totals = await self.store.release_totals([r.id for _, r, _ in current])
+        by_trust: dict[str, dict[int, Figures]] = {}
+        national: dict[int, Figures] = {}
+        for period, release, _ in current:
+            per_trust = totals.get(release.id, {})
+            national[period.id] = add(per_trust.values())
+            for code, figures in per_trust.items():
+                by_trust.setdefault(code, {})[period.id] = figures
+        trusts = {t.org_code: t for t in await self.store.trusts()}
+        return Snapshot(stamp, trusts, current, by_trust, national, periods)
+
+    async def trust(self, trust: Trust, *, days: bool = False) -> TrustReport:
+        report = (await self.snapshot()).trust_report(trust)
+        if not days:
+            return report
+        rows = await self.store.trust_figures(
+            trust.org_code, [p.release.id for p in report.periods]
+        )
+        periods = [
+            PeriodFigures(
+                p.period, p.release, p.figures, p.versions, tuple(rows.get(p.release.id, ()))
+            )
+            for p in report.periods
+        ]
+        return TrustReport(report.trust, periods, report.rank, report.ranked)
+
+    async def national(self) -> NationalReport:
+        return (await self.snapshot()).national_report()
+
+    async def national_days(self, release: Release) -> list[tuple[date | None, Figures]]:
+        return await self.store.release_days(release.id)
+
+    async def strikes(self, today: date) -> list[dict]:
+        return (await self.snapshot()).strikes(today)

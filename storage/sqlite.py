@@ -266,6 +266,15 @@ class SQLiteStore:
 
     # -- releases -------------------------------------------------------------------------------
 
+    async def data_stamp(self) -> tuple:
+        """Changes whenever figures or trust names change, so cached answers know when to refresh."""
+        rows = await self._db.execute_fetchall(
+            "SELECT (SELECT max(id) FROM releases), (SELECT count(*) FROM releases WHERE status = 'ingested'),"
+            " (SELECT max(fetched_at) FROM releases), (SELECT count(*) FROM trust_aliases),"
+            " (SELECT count(*) FROM strike_periods)"
+        )
+        return tuple(rows[0])
+
     async def release_with_sha(self, sha256: str) -> Release | None:
         rows = await self._db.execute_fetchall(
             "SELECT * FROM releases WHERE sha256 = ? ORDER BY status = 'ingested' DESC, id DESC LIMIT 1",
@@ -461,6 +470,20 @@ class SQLiteStore:
             (release_id,),
         )
         return [(date.fromisoformat(r[0]) if r[0] else None, Figures(r[1], r[2])) for r in rows]
+
+    # -- the bot's own state ----------------------------------------------------------------------
+
+    async def get_state(self, key: str) -> str | None:
+        rows = await self._db.execute_fetchall("SELECT value FROM bot_state WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    async def set_state(self, key: str, value: str) -> None:
+        async with _Tx(self._db) as db:
+            await db.execute(
+                "INSERT INTO bot_state (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     # -- polls ----------------------------------------------------------------------------------
 

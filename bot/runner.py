@@ -1,0 +1,68 @@
+"""`strikewatch run`: start the bot against Discord (or a Discord-compatible server) and stop it cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import aiohttp
+import discord
+import yarl
+
+from bot.app import open_seeded_store
+from bot.discord_bot import StrikewatchBot
+from bot.fetch import make_client
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class RunError(Exception):
+    """Why the bot could not start, in one line."""
+
+
+def point_at_discord(settings: Settings) -> None:
+    """discord.py reads these class attributes for REST (incl. interactions) and the gateway."""
+    discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+async def run_bot(settings: Settings) -> None:
+    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    if not token:
+        raise RunError("DISCORD_TOKEN is not set: put the bot's token in .env (see .env.example)")
+    point_at_discord(settings)
+    store = await open_seeded_store(settings)
+    try:
+        async with make_client(
+            settings.http_user_agent, settings.http_deadline_seconds
+        ) as http_client:
+            bot = StrikewatchBot(settings, store, http_client)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, lambda s=sig: _stop(bot, s))
+            try:
+                async with bot:
+                    await bot.start(token)
+            except discord.LoginFailure:
+                raise RunError("Discord rejected DISCORD_TOKEN: check the token in .env") from None
+            except (aiohttp.ClientError, OSError) as exc:
+                raise RunError(
+                    f"cannot reach Discord at {settings.discord_api_base}: {exc}"
+                ) from None
+            except discord.PrivilegedIntentsRequired:
+                raise RunError(
+                    "Discord refused the bot's intents: enable them in the developer portal"
+                ) from None
+            finally:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(sig)
+    finally:
+        await store.close()
+    log.info("stopped")
+
+
+def _stop(bot: StrikewatchBot, sig: signal.Signals) -> None:
+    log.info("received %s: closing", sig.name)
+    asyncio.get_running_loop().create_task(bot.close())

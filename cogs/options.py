@@ -1,0 +1,115 @@
+"""Slash-command options shared by the cogs: trust and strike autocomplete, and resolving what was typed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.discord_bot import UserFacingError
+from bot.formatting import period_label
+from bot.models import StrikePeriod, Trust
+from bot.report import Snapshot
+from bot.trusts import normalise
+
+if TYPE_CHECKING:
+    from bot.discord_bot import StrikewatchBot
+
+MAX_CHOICES = 25
+MAX_NAME = 100
+NO_FIGURES = "No figures yet: the first poll has not finished. Try again in a few minutes."
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """What a member typed, safe to echo: no markdown, no mentions, not too long."""
+    return discord.utils.escape_mentions(
+        discord.utils.escape_markdown(clip(" ".join(text.split()), limit))
+    )
+
+
+def strike_name(period: StrikePeriod) -> str:
+    groups = f" ({period.staff_groups})" if period.staff_groups else ""
+    return clip(f"{period_label(period.start, period.end)}{groups}", MAX_NAME)
+
+
+async def snapshot(interaction: discord.Interaction) -> Snapshot:
+    bot: StrikewatchBot = interaction.client  # type: ignore[assignment]
+    return await bot.reports.snapshot()
+
+
+async def snapshot_with_figures(interaction: discord.Interaction) -> Snapshot:
+    snap = await snapshot(interaction)
+    if snap.empty:
+        raise UserFacingError(NO_FIGURES)
+    return snap
+
+
+async def trust_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    snap = await snapshot(interaction)
+    index = snap.trust_index
+    if current.strip():
+        trusts = [m.trust for m in index.search(current[:MAX_NAME], limit=MAX_CHOICES)]
+    else:
+        trusts = sorted(index.trusts, key=lambda t: t.name)[:MAX_CHOICES]
+    return [
+        app_commands.Choice(name=clip(f"{t.name} ({t.org_code})", MAX_NAME), value=t.org_code)
+        for t in trusts
+    ]
+
+
+async def strike_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    snap = await snapshot(interaction)
+    periods = list(reversed(snap.released_periods()))  # newest first
+    query = normalise(current)
+    if query:
+        periods = [
+            p for p in periods if query in normalise(strike_name(p)) or query in p.start.isoformat()
+        ]
+    return [
+        app_commands.Choice(name=strike_name(p), value=str(p.id)) for p in periods[:MAX_CHOICES]
+    ]
+
+
+def resolve_trust(snap: Snapshot, query: str) -> Trust:
+    query = query.strip()
+    if not query:
+        raise UserFacingError("Name a trust: start typing and pick one from the list.")
+    trust, matches = snap.trust_index.resolve(query[:200])
+    if trust is not None:
+        return trust
+    if matches:
+        names = "; ".join(f"{shown(m.trust.name, 80)} ({m.trust.org_code})" for m in matches[:5])
+        raise UserFacingError(f"No single trust matches “{shown(query)}”. Did you mean: {names}?")
+    raise UserFacingError(
+        f"No trust matches “{shown(query)}”. Try an org code such as RTX, or part of a name."
+    )
+
+
+def resolve_strike(snap: Snapshot, value: str) -> StrikePeriod:
+    """A strike option: a period id from autocomplete, or dates typed by hand."""
+    value = value.strip()
+    released = snap.released_periods()
+    if value.isdigit():
+        period = next((p for p in released if p.id == int(value)), None)
+        if period:
+            return period
+    query = normalise(value)
+    found = [
+        p
+        for p in released
+        if query and (query in normalise(strike_name(p)) or query == p.start.isoformat())
+    ]
+    if len(found) == 1:
+        return found[0]
+    raise UserFacingError(
+        f"No strike with figures matches “{shown(value)}”. Pick one from the list, or see `/strikes list`."
+    )
