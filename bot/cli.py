@@ -13,19 +13,15 @@ from pathlib import Path
 
 from bot import __version__
 from bot.app import configure_logging, open_seeded_store
+from bot.errors import CommandError
 from bot.fetch import Fetcher, make_client
 from bot.formatting import number, period_label
 from bot.ingest import Ingestor, Outcome, PollError, PollReport
 from bot.report import Reports
-from bot.runner import RunError, run_bot
 from bot.settings import Settings, SettingsError, load_settings
 from bot.trusts import TrustIndex
 from bot.workbook import WorkbookError, read_workbook
 from storage import SQLiteStore, StoreError
-
-
-class CommandError(Exception):
-    """Ends the command with one line on stderr and a non-zero exit."""
 
 
 def _print_outcomes(outcomes: list[Outcome]) -> None:
@@ -233,13 +229,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "inspect":
             return cmd_inspect(settings, args)
         if args.command == "run":
+            from bot.runner import run_bot  # discord.py loads only for the bot
+
             asyncio.run(run_bot(settings))
             return 0
         return asyncio.run(_with_store(settings, args))
     except SettingsError as exc:
         print(f"strikewatch: {exc}", file=sys.stderr)
         return 2
-    except (CommandError, StoreError, RunError) as exc:
+    except (CommandError, StoreError) as exc:
         print(f"strikewatch: {exc}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:

@@ -12,14 +12,11 @@ import yarl
 
 from bot.app import open_seeded_store
 from bot.discord_bot import StrikewatchBot
+from bot.errors import RunError
 from bot.fetch import make_client
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class RunError(Exception):
-    """Why the bot could not start, in one line."""
 
 
 def point_at_discord(settings: Settings) -> None:

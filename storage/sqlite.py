@@ -348,8 +348,8 @@ class SQLiteStore:
                     for code, day, ip, op in figures
                 ],
             )
-            for code, (name, region) in (trust_names or {}).items():
-                await self._name_trust(db, code, name, region, published)
+            if trust_names:
+                await self._name_trusts(db, trust_names, published)
             if document is not None:
                 await db.execute(
                     "UPDATE documents SET status = :status, error = :error, checked_at = :checked_at,"
@@ -366,34 +366,44 @@ class SQLiteStore:
         return _release(rows[0])
 
     @staticmethod
-    async def _name_trust(
-        db: aiosqlite.Connection, code: str, name: str | None, region: str | None, as_of: str
+    async def _name_trusts(
+        db: aiosqlite.Connection, names: dict[str, tuple[str | None, str | None]], as_of: str
     ) -> None:
         """Key on the org code; the newest release's name wins and older names become aliases."""
-        rows = await db.execute_fetchall(
-            "SELECT name, name_as_of FROM trusts WHERE org_code = ?", (code,)
-        )
-        if not rows:
-            await db.execute(
+        known = {
+            r[0]: (r[1], r[2], r[3])
+            for r in await db.execute_fetchall(
+                "SELECT org_code, name, name_as_of, region FROM trusts"
+            )
+        }
+        inserts, renames, aliases, regions = [], [], [], []
+        for code, (name, region) in names.items():
+            if code not in known:
+                inserts.append((code, name or code, region, as_of))
+                continue
+            current, current_as_of, current_region = known[code]
+            if region and not current_region:
+                regions.append((region, code))
+            if not name or name == current:
+                continue
+            if as_of >= current_as_of:
+                renames.append((name, as_of, code))
+                aliases.append((code, current))
+            else:
+                aliases.append((code, name))
+        if inserts:
+            await db.executemany(
                 "INSERT INTO trusts (org_code, name, region, name_as_of) VALUES (?, ?, ?, ?)",
-                (code, name or code, region, as_of),
+                inserts,
             )
-            return
-        current, current_as_of = rows[0]
-        if region:
-            await db.execute(
-                "UPDATE trusts SET region = coalesce(region, ?) WHERE org_code = ?", (region, code)
+        if renames:
+            await db.executemany(
+                "UPDATE trusts SET name = ?, name_as_of = ? WHERE org_code = ?", renames
             )
-        if not name or name == current:
-            return
-        if as_of >= current_as_of:
-            await db.execute(
-                "UPDATE trusts SET name = ?, name_as_of = ? WHERE org_code = ?", (name, as_of, code)
-            )
-            alias = current
-        else:
-            alias = name
-        await db.execute("INSERT OR IGNORE INTO trust_aliases VALUES (?, ?)", (code, alias))
+        if aliases:
+            await db.executemany("INSERT OR IGNORE INTO trust_aliases VALUES (?, ?)", aliases)
+        if regions:
+            await db.executemany("UPDATE trusts SET region = ? WHERE org_code = ?", regions)
 
     async def releases(
         self, *, period_id: int | None = None, url: str | None = None

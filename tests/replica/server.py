@@ -822,6 +822,7 @@ template is described on the <a href="/publication/industrial-action-data-collec
   </ul>
   <p>&copy; NHS England</p>
 </footer>
+<!-- page revision {self._touches}: an edit changes the bytes even on the same day -->
 </body>
 </html>
 """
