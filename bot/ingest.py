@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import hashlib
 import logging
@@ -84,6 +85,29 @@ def _check(parsed: ParsedWorkbook) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a workbook's bytes came from."""
+
+    url: str
+    link_text: str
+    published: date
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(slots=True)
+class Read:
+    """A workbook hashed and parsed, or the reason it was refused."""
+
+    source: Source
+    sha256: str
+    size: int
+    filename: str
+    parsed: ParsedWorkbook | None = None
+    refusal: tuple[str, str] | None = None
+
+
 class Ingestor:
     def __init__(
         self, store: SQLiteStore, settings: Settings, fetcher: Fetcher | None = None
@@ -91,65 +115,83 @@ class Ingestor:
         self.store = store
         self.settings = settings
         self.fetcher = fetcher
+        self._calendar: list[StrikePeriod] | None = None
 
     # -- one workbook's bytes ------------------------------------------------------------------
 
-    async def ingest(
-        self,
-        data: bytes,
-        *,
-        url: str,
-        link_text: str,
-        published: date,
-        etag: str | None = None,
-        last_modified: str | None = None,
-    ) -> Outcome:
+    def _read(self, data: bytes, source: Source) -> Read:
+        """Hash and parse one workbook: CPU work, run off the event loop."""
+        filename = source.url.rsplit("/", 1)[-1].split("?", 1)[0] or source.url
+        read = Read(source, hashlib.sha256(data).hexdigest(), len(data), filename)
+        try:
+            read.parsed = read_workbook(
+                data, filename, max_uncompressed=self.settings.max_workbook_uncompressed_bytes
+            )
+        except NotStrikeData as exc:
+            read.refusal = ("skipped", f"not strike data: {exc}")
+        except WorkbookError as exc:
+            read.refusal = ("failed", str(exc))
+        return read
+
+    async def ingest(self, data: bytes, source: Source) -> Outcome:
         """Parse, match to a strike period and store one workbook version, whole or not at all."""
-        sha = hashlib.sha256(data).hexdigest()
-        document = {"url": url, "etag": etag, "last_modified": last_modified, "sha256": sha}
+        return await self._store(await asyncio.to_thread(self._read, data, source))
+
+    async def _periods(self) -> list[StrikePeriod]:
+        if self._calendar is None:
+            self._calendar = await self.store.periods()
+        return self._calendar
+
+    async def _store(self, read: Read) -> Outcome:
+        source, sha = read.source, read.sha256
+        url = source.url
+        document = {
+            "url": url,
+            "etag": source.etag,
+            "last_modified": source.last_modified,
+            "sha256": sha,
+        }
         known = await self.store.release_with_sha(sha)
         if known and known.status == "ingested":
             await self.store.record_document(
-                url, status="ingested", etag=etag, last_modified=last_modified, sha256=sha
+                url,
+                status="ingested",
+                etag=source.etag,
+                last_modified=source.last_modified,
+                sha256=sha,
             )
             where = "" if known.url == url else f" as {known.url}"
             return Outcome(
                 url, "unchanged", f"same bytes as release #{known.id}{where}", release_id=known.id
             )
-        filename = url.rsplit("/", 1)[-1].split("?", 1)[0] or url
         base = {
             "url": url,
-            "link_text": link_text,
-            "published": published,
+            "link_text": source.link_text,
+            "published": source.published,
             "sha256": sha,
-            "etag": etag,
-            "last_modified": last_modified,
-            "size_bytes": len(data),
+            "etag": source.etag,
+            "last_modified": source.last_modified,
+            "size_bytes": read.size,
         }
-        try:
-            parsed = read_workbook(
-                data, filename, max_uncompressed=self.settings.max_workbook_uncompressed_bytes
-            )
-        except NotStrikeData as exc:
-            return await self._refuse(base, document, "skipped", f"not strike data: {exc}")
-        except WorkbookError as exc:
-            return await self._refuse(base, document, "failed", str(exc))
-
-        periods = await self.store.periods()
+        if read.refusal:
+            return await self._refuse(base, document, *read.refusal)
+        parsed = read.parsed
+        assert parsed is not None
+        periods = await self._periods()
         match = match_period(
             periods,
-            texts=[link_text, parsed.title, filename],
+            texts=[source.link_text, parsed.title, read.filename],
             days=parsed.days,
-            published=published,
+            published=source.published,
         )
         if match.period is None and match.new_dates is None:
             return await self._refuse(
                 base,
                 document,
                 "failed",
-                f"{filename}: cannot tell which strike it reports ({match.how})",
+                f"{read.filename}: cannot tell which strike it reports ({match.how})",
             )
-        before = {r.period_id: r for r, _ in await self.store.current_releases()}
+        previous = await self.store.current_release(match.period.id) if match.period else None
         names: dict[str, tuple[str | None, str | None]] = {}
         for row in parsed.rows:
             names.setdefault(row.org_code, (row.name, row.region))
@@ -170,16 +212,17 @@ class Ingestor:
             document={**document, "status": "ingested"},
             new_period=match.new_dates,
         )
-        period = next(p for p in await self.store.periods() if p.id == stored.period_id)
+        if match.period is None:
+            self._calendar = None  # the release added a period
+        period = match.period or next(p for p in await self._periods() if p.id == stored.period_id)
         if validation != "ok":
             log.warning("%s: %s", url, validation)
         for warning in parsed.warnings:
-            log.warning("%s: %s", filename, warning)
-        previous = before.get(period.id)
-        current = {r.period_id: r for r, _ in await self.store.current_releases()}.get(period.id)
+            log.warning("%s: %s", read.filename, warning)
+        # The new row has the highest id, so it is current unless an earlier-published version exists.
         if previous is None:
             kind, message = "new", f"{len(names)} trusts, matched by {match.how}"
-        elif current and current.id == stored.id:
+        elif stored.published >= previous.published:
             kind, message = "revised", f"replaces release #{previous.id} ({previous.url})"
         else:
             kind, message = (
@@ -199,11 +242,11 @@ class Ingestor:
     # -- local files --------------------------------------------------------------------------
 
     async def import_files(self, paths: Sequence[Path]) -> list[Outcome]:
-        outcomes = []
+        outcomes: list[Outcome] = []
+        loaded: list[tuple[bytes, Source]] = []
         for path in paths:
             try:
-                data = path.read_bytes()
-                stat = path.stat()
+                data, modified = path.read_bytes(), path.stat().st_mtime
             except OSError as exc:
                 outcomes.append(
                     Outcome(str(path), "skipped", f"cannot read {path}: {exc.strerror or exc}")
@@ -220,12 +263,18 @@ class Ingestor:
                 )
                 continue
             url = path.resolve().as_uri()
-            modified = datetime.fromtimestamp(stat.st_mtime, UTC).date()
-            outcomes.append(
-                await self.ingest(
-                    data, url=url, link_text=path.name, published=_published(url, None, modified)
-                )
-            )
+            published = _published(url, None, datetime.fromtimestamp(modified, UTC).date())
+            loaded.append((data, Source(url, path.name, published)))
+        # Parse the next workbook in a thread while this one is written: SQLite releases the GIL.
+        upcoming = (
+            asyncio.ensure_future(asyncio.to_thread(self._read, *loaded[0])) if loaded else None
+        )
+        for i in range(len(loaded)):
+            assert upcoming is not None
+            read = await upcoming
+            if i + 1 < len(loaded):
+                upcoming = asyncio.ensure_future(asyncio.to_thread(self._read, *loaded[i + 1]))
+            outcomes.append(await self._store(read))
         return outcomes
 
     # -- the publication page -----------------------------------------------------------------
@@ -300,11 +349,5 @@ class Ingestor:
             )
             return Outcome(document.url, "skipped", reason)
         published = _published(document.url, got.last_modified, datetime.now(UTC).date())
-        return await self.ingest(
-            got.body,
-            url=document.url,
-            link_text=document.link_text,
-            published=published,
-            etag=got.etag,
-            last_modified=got.last_modified,
-        )
+        source = Source(document.url, document.link_text, published, got.etag, got.last_modified)
+        return await self.ingest(got.body, source)

@@ -308,7 +308,7 @@ class SQLiteStore:
                     (start, end),
                 )
                 release = {**release, "period_id": rows[0][0]}
-            cursor = await db.execute(
+            returned = await db.execute_fetchall(
                 "INSERT INTO releases (url, link_text, fetched_at, published, sha256, etag, last_modified,"
                 " size_bytes, status, error, period_id, sheet, shape, england_inpatient,"
                 " england_outpatient, validation) VALUES (:url, :link_text, :fetched_at, :published,"
@@ -321,7 +321,7 @@ class SQLiteStore:
                 " sheet = excluded.sheet, shape = excluded.shape,"
                 " england_inpatient = excluded.england_inpatient,"
                 " england_outpatient = excluded.england_outpatient, validation = excluded.validation"
-                " RETURNING id",
+                " RETURNING *",
                 {
                     "link_text": "",
                     "fetched_at": _now(),
@@ -339,12 +339,16 @@ class SQLiteStore:
                     "published": published,
                 },
             )
-            release_id = (await cursor.fetchone())[0]
-            await db.execute("DELETE FROM figures WHERE release_id = ?", (release_id,))
+            stored = _release(returned[0])
+            if (
+                figures
+            ):  # the same bytes may have been stored before as skipped: keep one set of rows
+                await db.execute("DELETE FROM figures WHERE release_id = ?", (stored.id,))
+            release_id = stored.id
             await db.executemany(
                 "INSERT INTO figures (release_id, org_code, day, inpatient, outpatient) VALUES (?, ?, ?, ?, ?)",
                 [
-                    (release_id, code, day.isoformat() if day else None, ip, op)
+                    (release_id, code, day.isoformat() if day else "", ip, op)
                     for code, day, ip, op in figures
                 ],
             )
@@ -362,8 +366,7 @@ class SQLiteStore:
                         **document,
                     },
                 )
-            rows = await db.execute_fetchall("SELECT * FROM releases WHERE id = ?", (release_id,))
-        return _release(rows[0])
+        return stored
 
     @staticmethod
     async def _name_trusts(
@@ -417,6 +420,13 @@ class SQLiteStore:
             params.append(url)
         rows = await self._db.execute_fetchall(sql + " ORDER BY published, id", params)
         return [_release(r) for r in rows]
+
+    async def current_release(self, period_id: int) -> Release | None:
+        rows = await self._db.execute_fetchall(
+            "SELECT * FROM releases WHERE period_id = ? AND status = 'ingested' ORDER BY published DESC, id DESC LIMIT 1",
+            (period_id,),
+        )
+        return _release(rows[0]) if rows else None
 
     async def current_releases(self) -> list[tuple[Release, int]]:
         """Each period's latest ingested release, with how many versions the period has."""
@@ -529,8 +539,14 @@ class SQLiteStore:
     async def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every stored row of the data tables, for tests that prove nothing changed."""
         out = {}
-        for table in ("trusts", "trust_aliases", "strike_periods", "releases", "figures"):
-            rows = await self._db.execute_fetchall(f"SELECT * FROM {table} ORDER BY rowid")
+        for table, order in (
+            ("trusts", "org_code"),
+            ("trust_aliases", "org_code, alias"),
+            ("strike_periods", "id"),
+            ("releases", "id"),
+            ("figures", "release_id, org_code, day"),
+        ):
+            rows = await self._db.execute_fetchall(f"SELECT * FROM {table} ORDER BY {order}")
             out[table] = [tuple(r) for r in rows]
         return out
 

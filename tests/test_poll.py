@@ -59,8 +59,14 @@ def db_path(env: dict[str, str]) -> Path:
 def dump(env: dict[str, str]) -> dict[str, list[tuple]]:
     with sqlite3.connect(db_path(env)) as db:
         return {
-            t: db.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()
-            for t in ("trusts", "trust_aliases", "strike_periods", "releases", "figures")
+            t: db.execute(f"SELECT * FROM {t} ORDER BY {order}").fetchall()
+            for t, order in (
+                ("trusts", "org_code"),
+                ("trust_aliases", "org_code, alias"),
+                ("strike_periods", "id"),
+                ("releases", "id"),
+                ("figures", "release_id, org_code, day"),
+            )
         }
 
 

@@ -67,12 +67,11 @@ CREATE INDEX releases_period ON releases (period_id, status);
 CREATE TABLE figures (
     release_id INTEGER NOT NULL REFERENCES releases (id),
     org_code   TEXT NOT NULL,
-    day        TEXT,  -- NULL when the release gives period totals only
-    inpatient  INTEGER CHECK (inpatient >= 0),
-    outpatient INTEGER CHECK (outpatient >= 0)
-);
-CREATE INDEX figures_release ON figures (release_id, org_code);
-CREATE INDEX figures_trust ON figures (org_code, release_id);
+    day        TEXT NOT NULL,  -- ISO date, or '' when the release gives period totals only
+    inpatient  INTEGER CHECK (inpatient >= 0),   -- NULL: not reported (never the same as 0)
+    outpatient INTEGER CHECK (outpatient >= 0),
+    PRIMARY KEY (release_id, org_code, day)
+) WITHOUT ROWID;  -- one B-tree, clustered the way every query reads it
 
 -- The latest ingested version of each period: the one every figure is read from.
 CREATE VIEW current_releases AS
