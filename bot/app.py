@@ -19,7 +19,9 @@ def configure_logging(settings: Settings) -> None:
     # httpx logs every request at INFO; our own poll summary says what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # A text bot has no voice; discord.py's warnings about voice libraries only alarm operators.
-    logging.getLogger("discord.client").addFilter(lambda record: "voice will NOT" not in record.getMessage())
+    logging.getLogger("discord.client").addFilter(
+        lambda record: "voice will NOT" not in record.getMessage()
+    )
 
 
 async def open_seeded_store(settings: Settings) -> SQLiteStore:
