@@ -27,12 +27,23 @@ class UserFacingError(app_commands.AppCommandError):
 
 
 class StrikewatchTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Discord hides guild-only commands in DMs; refuse them too, whatever a client sends."""
+        command = interaction.command
+        if interaction.guild_id is None and command is not None:
+            root = command.root_parent or command
+            if getattr(root, "guild_only", False):
+                raise app_commands.NoPrivateMessage()
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         """One place for every command error: a short ephemeral answer, the traceback to the log."""
         if isinstance(error, UserFacingError):
             message = str(error)
+        elif isinstance(error, app_commands.TransformerError):
+            message = "That option's value isn't valid here: pick one from the list."
         elif isinstance(error, app_commands.NoPrivateMessage):
             message = "Strikewatch answers in servers. Outside Discord, try the `strikewatch` command line."
         elif isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 MAX_CHOICES = 25
 MAX_NAME = 100
+MAX_QUERY = 200  # the options' max_length: Discord enforces it, but a client may not
 NO_FIGURES = "No figures yet: the first poll has not finished. Try again in a few minutes."
 
 
@@ -83,7 +84,11 @@ def resolve_trust(snap: Snapshot, query: str) -> Trust:
     query = query.strip()
     if not query:
         raise UserFacingError("Name a trust: start typing and pick one from the list.")
-    trust, matches = snap.trust_index.resolve(query[:200])
+    if len(query) > MAX_QUERY:
+        raise UserFacingError(
+            f"That is too long for a trust name ({len(query):,} characters): try an org code such as RTX."
+        )
+    trust, matches = snap.trust_index.resolve(query)
     if trust is not None:
         return trust
     if matches:
@@ -96,7 +101,7 @@ def resolve_trust(snap: Snapshot, query: str) -> Trust:
 
 def resolve_strike(snap: Snapshot, value: str) -> StrikePeriod:
     """A strike option: a period id from autocomplete, or dates typed by hand."""
-    value = value.strip()
+    value = value.strip()[:MAX_QUERY]
     released = snap.released_periods()
     if value.isdigit():
         period = next((p for p in released if p.id == int(value)), None)

@@ -17,14 +17,16 @@ COLOUR = discord.Colour.from_rgb(0, 94, 184)  # NHS blue
 
 def lines_within(head: list[str], lines: list[str], limit: int = DESCRIPTION_LIMIT) -> str:
     """Head, then as many lines as fit, then a note of how many were left out."""
-    text = "\n".join(head)
+    out = list(head)
+    size = sum(len(h) + 1 for h in head)
     for i, line in enumerate(lines):
-        rest = len(lines) - i
-        tail = f"\n… and {rest} more"
-        if len(text) + 1 + len(line) + len(tail) > limit:
-            return text + tail
-        text += "\n" + line
-    return text
+        tail = f"… and {len(lines) - i} more"
+        if size + len(line) + 1 + len(tail) > limit:
+            out.append(tail)
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
 
 
 def _figures_line(f: Figures) -> str:

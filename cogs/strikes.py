@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.discord_bot import StrikewatchBot
 
 
+@app_commands.guild_only()
 class Strikes(commands.GroupCog, group_name="strikes", group_description="The strike calendar"):
     def __init__(self, bot: StrikewatchBot) -> None:
         self.bot = bot
@@ -26,7 +27,6 @@ class Strikes(commands.GroupCog, group_name="strikes", group_description="The st
         name="list", description="Strike dates, staff groups, unions and England's totals"
     )
     @app_commands.describe(when="Which strikes (default: all)")
-    @app_commands.guild_only()
     async def list_(
         self, interaction: discord.Interaction, when: Literal["upcoming", "past", "all"] = "all"
     ) -> None:
