@@ -47,14 +47,17 @@ def strikewatch(
 class BotProcess:
     """`strikewatch run` in the background, its log in a file; stopped with SIGTERM like a service."""
 
-    def __init__(self, env: dict[str, str], log: Path, cwd: Path | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, cwd: Path | None = None, argv: list[str] | None = None
+    ) -> None:
         self.env, self.log_path, self.cwd = env, log, cwd
+        self.argv = argv or [sys.executable, "-m", "bot", "run"]
         self.process: subprocess.Popen | None = None
 
     def start(self) -> BotProcess:
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
+            self.argv,
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
