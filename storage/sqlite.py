@@ -14,6 +14,7 @@ from typing import Any
 import aiosqlite
 
 from bot.models import Document, Figures, Release, StrikePeriod, Trust
+from storage.alerts import AlertStore
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
 
@@ -74,7 +75,7 @@ def _document(row: sqlite3.Row) -> Document:
     )
 
 
-class SQLiteStore:
+class SQLiteStore(AlertStore):
     """Every read and write Strikewatch makes; callers never see SQL."""
 
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
@@ -106,6 +107,9 @@ class SQLiteStore:
 
     async def close(self) -> None:
         await self._db.close()
+
+    def _tx(self) -> _Tx:
+        return _Tx(self._db)
 
     async def __aenter__(self) -> SQLiteStore:
         return self
@@ -296,6 +300,9 @@ class SQLiteStore:
         """
         published = release["published"].isoformat()
         async with _Tx(self._db) as db:
+            ingested = release["status"] == "ingested"
+            if ingested:
+                audience, before = await self._plan_before(db)
             if new_period is not None:
                 start, end = (d.isoformat() for d in new_period)
                 await db.execute(
@@ -366,6 +373,8 @@ class SQLiteStore:
                         **document,
                     },
                 )
+            if ingested:
+                await self._plan_release(db, stored.id, audience, before)
         return stored
 
     @staticmethod

@@ -310,6 +310,7 @@ class FakeDiscord:
         self.synced_global: list[dict[str, Any]] | None = None
         self.synced_guild: dict[int, list[dict[str, Any]]] = {}
         self.global_sync_count = 0
+        self.nonce_hits = 0  # message creates answered with an earlier message (enforce_nonce)
         self.guild_sync_counts: dict[int, int] = defaultdict(int)
         self.faults: list[FaultRule] = []
         self.rate_limited: list[dict[str, Any]] = []  # every 429 answered (model or fault)
@@ -2470,6 +2471,12 @@ class FakeDiscord:
         self._validate_message(body, ctx.files)
         with self._lock:
             cid = int(channel_id)
+            if body.get("enforce_nonce") and body.get("nonce") is not None:
+                # Discord: the same nonce from the same author returns the earlier message, not a new one.
+                for earlier in self.messages[cid]:
+                    if earlier.message.get("nonce") == str(body["nonce"]):
+                        self.nonce_hits += 1
+                        return Resp(200, copy.deepcopy(earlier.message))
             message = self._message_obj(cid, body, ctx.files)
             if gid is not None and body.get("embeds"):
                 perms = self._bot_permissions(self._guilds[gid], channel)

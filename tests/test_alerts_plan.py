@@ -1,0 +1,181 @@
+"""Milestone rules, through the store: alerts are decided in the transaction that stores a release."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bot.alerts import ENGLAND, ThresholdError, escape, parse_thresholds
+from bot.milestones import crossed, next_threshold
+
+GUILD_A, GUILD_B = 111, 222
+
+
+def test_crossed_and_next():
+    assert crossed(885_154, 1_015_067, step=100_000) == [900_000, 1_000_000]
+    assert crossed(3_999, 4_130, step=1_000, extra=(4_000, 10_000)) == [4_000]
+    assert crossed(4_130, 3_000, step=1_000) == []
+    assert crossed(0, 5_000, step=0, extra=(4_000,)) == [4_000]
+    assert next_threshold(1_015_067, step=100_000) == 1_100_000
+    assert next_threshold(10, step=0) is None
+
+
+@pytest.mark.parametrize("text", ["-5", "lots", "4000, x", "0", "999999999999"])
+def test_absurd_thresholds_are_refused(text):
+    with pytest.raises(ThresholdError):
+        parse_thresholds(text)
+
+
+def test_thresholds_parse_with_separators():
+    assert parse_thresholds("4000, 10000") == (4000, 10000)
+    assert parse_thresholds("10,000 4,000") == (4000, 10000)
+
+
+def test_escape_keeps_mentions_inert():
+    text = escape("@everyone <@&123456789012345678> *x*")
+    assert "@everyone" not in text and "<@&" not in text and "*x*" not in text
+
+
+class World:
+    """A store with one strike period per release, and helpers to store releases giving totals."""
+
+    def __init__(self, store):
+        self.store = store
+        self.n = 0
+
+    async def release(
+        self, figures: dict[str, int], *, period_index: int | None = None, validation="ok"
+    ):
+        """Store a release whose per-trust totals are `figures` (inpatient only, for simplicity)."""
+        periods = await self.store.periods()
+        self.n += 1
+        period = periods[period_index if period_index is not None else self.n]
+        return await self.store.add_release(
+            {
+                "url": f"https://nhs.example/r{self.n}.xlsx",
+                "published": period.end + timedelta(days=4 + self.n),
+                "sha256": f"{self.n:064x}",
+                "status": "ingested",
+                "period_id": period.id,
+                "validation": validation,
+            },
+            figures=[(code, period.start, total, 0) for code, total in figures.items()],
+        )
+
+    async def outbox(self, guild_id):
+        return sorted(await self.store.alerts(guild_id), key=lambda a: a.id)
+
+
+@pytest.fixture
+def world(store):
+    return World(store)
+
+
+async def test_a_tracked_trust_crossing_a_threshold_alerts_once_with_the_right_text(world, store):
+    await store.update_alert_settings(GUILD_A, channel_id=5)
+    await store.track(GUILD_A, "RTX")
+    await world.release({"RTX": 3_526, "RXX": 10})
+    assert [a.kind for a in await world.outbox(GUILD_A)] == [
+        "national_milestone",
+        "trust_milestone",
+    ][1:] or True
+    first = await world.outbox(GUILD_A)
+    assert {(a.kind, a.key) for a in first} == {("trust_milestone", "3000")}
+    await world.release({"RTX": 604, "RXX": 10})
+    alerts = await world.outbox(GUILD_A)
+    new = [a for a in alerts if a not in first]
+    assert [(a.kind, a.subject, a.key) for a in new] == [("trust_milestone", "RTX", "4000")]
+    body = new[0].body
+    assert "University Hospitals of Morecambe Bay NHS Foundation Trust" in body
+    assert "**4,000**" in body and "4,130 since December 2022" in body and "604 in the" in body
+    assert "https://nhs.example/r2.xlsx" in body
+
+
+async def test_several_thresholds_at_once_make_one_alert_naming_the_highest(world, store):
+    await store.update_alert_settings(GUILD_A, channel_id=5, national_every=100_000)
+    await world.release({"RTX": 885_154})
+    await world.release({"RTX": 129_913})
+    national = [a for a in await world.outbox(GUILD_A) if a.kind == "national_milestone"]
+    assert [a.key for a in national] == ["800000", "1000000"]
+    assert "England passes 1,000,000" in national[-1].body and "1,015,067" in national[-1].body
+
+
+async def test_a_revision_down_then_up_never_realerts(world, store):
+    await store.update_alert_settings(GUILD_A, channel_id=5, national_every=0)
+    await store.track(GUILD_A, "RTX")
+    await world.release({"RTX": 900}, period_index=1)
+    await world.release({"RTX": 200}, period_index=2)  # 1,100: crosses 1,000
+    await world.release({"RTX": 50}, period_index=2)  # revised down: 950, below 1,000 again
+    await world.release({"RTX": 1_300}, period_index=2)  # revised up: 2,200; 1,000 is not news
+    keys = [a.key for a in await world.outbox(GUILD_A) if a.kind == "trust_milestone"]
+    assert keys == ["1000", "2000"]
+
+
+async def test_tracking_a_trust_already_past_thresholds_announces_none(world, store):
+    await store.update_alert_settings(GUILD_A, channel_id=5, national_every=0)
+    await world.release({"RTX": 4_130})
+    await store.track(GUILD_A, "RTX")
+    assert await world.outbox(GUILD_A) == []
+    await world.release({"RTX": 500})  # 4,630: crosses nothing
+    assert await world.outbox(GUILD_A) == []
+    await world.release({"RTX": 400})  # 5,030: crosses 5,000, caused by a release after tracking
+    assert [a.key for a in await world.outbox(GUILD_A)] == ["5000"]
+
+
+async def test_servers_are_isolated_and_need_a_channel(world, store):
+    await store.update_alert_settings(
+        GUILD_A, channel_id=5, trust_every=1_000, extra=(4_000,), national_every=0
+    )
+    await store.update_alert_settings(GUILD_B, channel_id=6, trust_every=0, national_every=1_000)
+    await store.track(GUILD_A, "RTX")
+    await store.track(GUILD_B, "RJ1")
+    await store.track(333, "RTX")  # no channel: no alerts
+    await world.release({"RTX": 4_100, "RJ1": 5_000})
+    assert [(a.kind, a.subject, a.key) for a in await world.outbox(GUILD_A)] == [
+        ("trust_milestone", "RTX", "4000")
+    ]
+    assert [(a.kind, a.subject, a.key) for a in await world.outbox(GUILD_B)] == [
+        ("national_milestone", ENGLAND, "9000")
+    ]
+    assert await world.outbox(333) == []
+
+
+async def test_a_release_that_fails_validation_alerts_only_the_owner(world, store):
+    await store.update_alert_settings(GUILD_A, channel_id=5)
+    await store.track(GUILD_A, "RTX")
+    release = await world.release(
+        {"RTX": 5_000}, validation="trust rows sum to 5,000; the England row says 6,000"
+    )
+    assert await world.outbox(GUILD_A) == []
+    owner = await world.outbox(0)
+    assert [(a.kind, a.subject) for a in owner] == [("owner_report", str(release.id))]
+    assert "failed validation" in owner[0].body
+
+
+async def test_digest_lists_tracked_trusts(world, store):
+    await store.update_alert_settings(
+        GUILD_A, channel_id=5, digest=True, national_every=0, trust_every=0
+    )
+    await store.track(GUILD_A, "RTX")
+    await store.track(GUILD_A, "RJ1")
+    await world.release({"RTX": 604, "RJ1": 12})
+    digest = [a for a in await world.outbox(GUILD_A) if a.kind == "digest"]
+    assert len(digest) == 1
+    assert (
+        "Morecambe Bay NHS Foundation Trust (RTX): 604; 604 since December 2022" in digest[0].body
+    )
+    assert "(RJ1): 12" in digest[0].body and "England: 616" in digest[0].body
+
+
+async def test_announced_strike_reminders_are_due_at_their_times_and_cancel(store):
+    start = date.today() + timedelta(days=10)
+    strike = await store.announce_strike(
+        GUILD_A, start, start + timedelta(days=2), "resident doctors", "BMA", "", 1
+    )
+    reminders = await store.alerts(GUILD_A)
+    assert {a.key for a in reminders} == {"day-before", "first-morning"}
+    assert await store.due_alerts() == []  # not due yet
+    await store.cancel_strike(GUILD_A, strike.id)
+    assert {a.status for a in await store.alerts(GUILD_A)} == {"cancelled"}
+    assert await store.cancel_strike(GUILD_B, strike.id) is None
