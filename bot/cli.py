@@ -16,7 +16,7 @@ from bot.app import configure_logging, open_seeded_store
 from bot.errors import CommandError
 from bot.fetch import Fetcher, make_client
 from bot.formatting import number, period_label
-from bot.ingest import Ingestor, Outcome, PollError, PollReport
+from bot.ingest import Ingestor, Outcome, PollError, run_poll
 from bot.report import Reports
 from bot.settings import Settings, SettingsError, load_settings
 from bot.trusts import TrustIndex
@@ -38,20 +38,11 @@ def _print_outcomes(outcomes: list[Outcome]) -> None:
 
 
 async def cmd_poll(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
-    poll_id = await store.start_poll()
     async with make_client(settings.http_user_agent, settings.http_deadline_seconds) as client:
-        fetcher = Fetcher(
-            client,
-            deadline=settings.http_deadline_seconds,
-            retries=settings.http_retries,
-            backoff=settings.http_backoff_seconds,
-        )
         try:
-            report: PollReport = await Ingestor(store, settings, fetcher).poll()
+            report = await run_poll(store, settings, Fetcher.from_settings(client, settings))
         except PollError as exc:
-            await store.finish_poll(poll_id, ok=False, summary={}, error=str(exc))
             raise CommandError(f"poll failed: {exc}") from None
-    await store.finish_poll(poll_id, ok=True, summary=report.summary(), error=None)
     state = "changed" if report.page_changed else "unchanged (304)"
     print(
         f"page {settings.nhs_index_url}: {state}; {report.requests} requests, {report.bytes:,} bytes"

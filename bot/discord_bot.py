@@ -2,24 +2,48 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
+from datetime import datetime
 
+import aiohttp
 import discord
 import httpx
 from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
+from bot.alerts import AlertSettings
+from bot.delivery import Courier, Delivered, DeliveryFailure
+from bot.fetch import Fetcher
+from bot.ingest import PollError, PollReport, run_poll
 from bot.report import Reports
+from bot.scheduler import Schedule
 from bot.settings import Settings
 from storage import SQLiteStore
+from storage.alerts import Alert
 
 log = logging.getLogger(__name__)
 
-COGS = ("cogs.figures", "cogs.strikes", "cogs.about")
+COGS = ("cogs.figures", "cogs.strikes", "cogs.about", "cogs.alerts", "cogs.source")
+MESSAGE_LIMIT = 2000
+PINGING_KINDS = {"trust_milestone", "national_milestone", "digest", "reminder"}
 GLOBAL_SYNC_KEY = "global_commands_sha256"
+
+
+def first_missing_permission(perms: discord.Permissions) -> str | None:
+    """The first of View Channel, Send Messages, Embed Links the bot lacks: each needs the one before,
+    so the first is the one to grant."""
+    for attr, label in (
+        ("view_channel", "View Channel"),
+        ("send_messages", "Send Messages"),
+        ("embed_links", "Embed Links"),
+    ):
+        if not getattr(perms, attr):
+            return label
+    return None
 
 
 class UserFacingError(app_commands.AppCommandError):
@@ -91,11 +115,143 @@ class StrikewatchBot(commands.Bot):
         self.http_client = http_client
         self.reports = Reports(store)
         self.version = __version__
+        self.courier = Courier(store, self.send_alert)
+        self.schedule: Schedule | None = None
+        self._poll_lock = asyncio.Lock()
+        self.stopping = False  # set first thing in close(): jobs cancelled after it are not errors
 
     async def setup_hook(self) -> None:
         for cog in COGS:
             await self.load_extension(cog)
         await self.sync_commands()
+        polls = await self.store.last_polls(1)
+        last = datetime.fromisoformat(polls[0]["started_at"]) if polls else None
+        self.schedule = Schedule(
+            poll=self.scheduled_poll,
+            deliver=self.deliver_alerts,
+            poll_minutes=self.settings.poll_interval_minutes,
+            last_poll=last,
+        ).start()
+
+    async def close(self) -> None:
+        self.stopping = True
+        if self.schedule:
+            self.schedule.shutdown()
+        await super().close()
+
+    # -- polling and delivery ----------------------------------------------------------------------
+
+    async def poll_now(self) -> PollReport:
+        """One poll (never two at once); alerts it causes are delivered straight after."""
+        async with self._poll_lock:
+            try:
+                return await run_poll(
+                    self.store,
+                    self.settings,
+                    Fetcher.from_settings(self.http_client, self.settings),
+                )
+            finally:
+                if self.schedule:
+                    self.schedule.deliver_now()
+
+    async def scheduled_poll(self) -> None:
+        try:
+            report = await self.poll_now()
+        except PollError as exc:
+            log.warning("scheduled poll failed: %s", exc)
+            return
+        except asyncio.CancelledError:
+            if self.stopping:
+                return  # the next start polls again (this poll is not recorded as done)
+            raise
+        log.info(
+            "scheduled poll: %s",
+            {k: v for k, v in report.summary().items() if k != "skipped_reasons"},
+        )
+
+    async def deliver_alerts(self) -> None:
+        try:
+            await self.wait_until_ready()
+            await self.courier.deliver_due()
+        except asyncio.CancelledError:
+            if self.stopping:
+                return  # what was not marked sent is sent after the restart
+            raise
+
+    async def owner_ids(self) -> set[int]:
+        owners = set(self.settings.owner_id_set)
+        try:
+            info = await self.application_info()
+        except discord.HTTPException:
+            return owners
+        if info.team:
+            owners.update(m.id for m in info.team.members)
+        elif info.owner:
+            owners.add(info.owner.id)
+        return owners
+
+    async def is_owner(self, user: discord.abc.User) -> bool:
+        return user.id in self.settings.owner_id_set or await super().is_owner(user)
+
+    def missing_permissions(self, channel_id: int) -> str:
+        """Which permission stops the bot posting in a channel, in words an admin can act on."""
+        channel = self.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.GuildChannel):
+            return f"cannot see channel {channel_id}: deleted, or hidden from the bot"
+        missing = first_missing_permission(channel.permissions_for(channel.guild.me))
+        if missing is None:  # our cache has not caught up with a change: say what to check
+            return f"Discord refused to post in #{channel.name}: check View Channel and Send Messages there"
+        return f"missing {missing} in #{channel.name}"
+
+    async def send_alert(self, alert: Alert, settings: AlertSettings) -> Delivered:
+        """The courier's sender: post one alert, pinging only the server's chosen role."""
+        if alert.guild_id == 0:
+            return await self._send_to_owners(alert)
+        channel_id = settings.channel_id
+        assert channel_id is not None
+        content, mentions = alert.body, discord.AllowedMentions.none()
+        if settings.role_id and alert.kind in PINGING_KINDS:
+            content = f"<@&{settings.role_id}> {content}"
+            mentions = discord.AllowedMentions(
+                everyone=False, users=False, roles=[discord.Object(settings.role_id)]
+            )
+        if len(content) > MESSAGE_LIMIT:
+            content = content[: MESSAGE_LIMIT - 1] + "…"
+        channel = self.get_partial_messageable(channel_id, guild_id=alert.guild_id)
+        try:
+            # The nonce makes a resend after a crash return the first message instead of a second one.
+            message = await channel.send(content, allowed_mentions=mentions, nonce=f"sw{alert.id}")
+        except discord.NotFound:
+            raise DeliveryFailure("channel deleted", retry=False, channel_id=channel_id) from None
+        except discord.Forbidden:
+            raise DeliveryFailure(
+                self.missing_permissions(channel_id), retry=False, channel_id=channel_id
+            ) from None
+        except discord.HTTPException as exc:
+            retry = exc.status == 429 or exc.status >= 500
+            raise DeliveryFailure(
+                f"Discord answered {exc.status} {exc.text[:100]}".strip(), retry=retry
+            ) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryFailure(
+                f"cannot reach Discord ({type(exc).__name__})", retry=True
+            ) from None
+        return Delivered(channel_id, message.id)
+
+    async def _send_to_owners(self, alert: Alert) -> Delivered:
+        delivered = None
+        for owner_id in sorted(await self.owner_ids()):
+            try:
+                user = self.get_user(owner_id) or await self.fetch_user(owner_id)
+                message = await user.send(
+                    alert.body[:MESSAGE_LIMIT], allowed_mentions=discord.AllowedMentions.none()
+                )
+                delivered = delivered or Delivered(message.channel.id, message.id)
+            except discord.HTTPException as exc:
+                log.warning("could not tell owner %s: %s", owner_id, exc)
+        if delivered is None:
+            raise DeliveryFailure("no owner could be reached by DM", retry=True)
+        return delivered
 
     def command_payload(self) -> list[dict]:
         return [command.to_dict(self.tree) for command in self.tree.get_commands()]

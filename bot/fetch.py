@@ -60,6 +60,15 @@ class Fetcher:
         self._sleep = sleep
         self.traffic = TrafficCount()
 
+    @classmethod
+    def from_settings(cls, client: httpx.AsyncClient, settings) -> Fetcher:
+        return cls(
+            client,
+            deadline=settings.http_deadline_seconds,
+            retries=settings.http_retries,
+            backoff=settings.http_backoff_seconds,
+        )
+
     async def get(
         self, url: str, *, max_bytes: int, etag: str | None = None, last_modified: str | None = None
     ) -> Fetched:

@@ -351,3 +351,20 @@ class Ingestor:
         published = _published(document.url, got.last_modified, datetime.now(UTC).date())
         source = Source(document.url, document.link_text, published, got.etag, got.last_modified)
         return await self.ingest(got.body, source)
+
+
+async def run_poll(store: SQLiteStore, settings: Settings, fetcher: Fetcher) -> PollReport:
+    """One recorded poll with a total deadline: what the CLI, the schedule and /source poll run."""
+    poll_id = await store.start_poll()
+    try:
+        async with asyncio.timeout(settings.poll_deadline_seconds):
+            report = await Ingestor(store, settings, fetcher).poll()
+    except TimeoutError:
+        error = f"the poll did not finish within {settings.poll_deadline_seconds:g} s"
+        await store.finish_poll(poll_id, ok=False, summary={}, error=error)
+        raise PollError(error) from None
+    except PollError as exc:
+        await store.finish_poll(poll_id, ok=False, summary={}, error=str(exc))
+        raise
+    await store.finish_poll(poll_id, ok=True, summary=report.summary(), error=None)
+    return report

@@ -45,9 +45,13 @@ async def run_bot(settings: Settings) -> None:
             except discord.LoginFailure:
                 raise RunError("Discord rejected DISCORD_TOKEN: check the token in .env") from None
             except (aiohttp.ClientError, OSError) as exc:
-                raise RunError(
-                    f"cannot reach Discord at {settings.discord_api_base}: {exc}"
-                ) from None
+                if not bot.stopping:
+                    raise RunError(
+                        f"cannot reach Discord at {settings.discord_api_base}: {exc}"
+                    ) from None
+                log.info(
+                    "stopped during start-up"
+                )  # a signal closed the connection under a request
             except discord.PrivilegedIntentsRequired:
                 raise RunError(
                     "Discord refused the bot's intents: enable them in the developer portal"

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     max_workbook_bytes: int = Field(20_000_000, gt=0)
     max_workbook_uncompressed_bytes: int = Field(200_000_000, gt=0)
     workbook_recheck_hours: float = Field(24.0, ge=0)
+    poll_deadline_seconds: float = Field(900.0, gt=0, le=6 * 3600)
     log_level: str = "INFO"
 
     discord_token: SecretStr | None = None

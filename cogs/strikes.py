@@ -9,8 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.alerts import escape
+from bot.calendar import dates_in_text
+from bot.discord_bot import UserFacingError
 from bot.formatting import number, period_label
-from cogs.options import clip, snapshot
+from cogs.checks import manage_server
+from cogs.options import clip, shown, snapshot
 from cogs.render import COLOUR, FOOTER, lines_within
 
 if TYPE_CHECKING:
@@ -50,12 +54,121 @@ class Strikes(commands.GroupCog, group_name="strikes", group_description="The st
             lines.append(
                 f"**{label}**{status} · {clip(s['staff_groups'], 50)} · {clip(s['unions'], 50)}{total}"
             )
+        if interaction.guild_id and when != "past":
+            for a in await self.bot.store.announced_strikes(interaction.guild_id):
+                if a.end >= today:
+                    unions = f" · {clip(escape(a.unions), 50)}" if a.unions else ""
+                    lines.insert(
+                        0,
+                        f"**{period_label(a.start, a.end)}** (announced here) · {clip(escape(a.staff_group), 50)}{unions}",
+                    )
         embed = discord.Embed(title=f"Strikes ({when})", colour=COLOUR)
         embed.description = (
             lines_within([], lines) if lines else f"No {when} strikes in the calendar."
         )
         embed.set_footer(text=FOOTER)
         await interaction.response.send_message(embed=embed)
+
+    @app_commands.command(
+        name="announce",
+        description="Add an upcoming strike to this server's calendar, with reminders",
+    )
+    @app_commands.describe(
+        start="First day, e.g. 2026-12-15 or 15 Dec 2026",
+        end="Last day",
+        staff_group="Who strikes, e.g. resident doctors",
+        union="e.g. BMA",
+        note="Shown in the reminders",
+    )
+    @manage_server()
+    async def announce(
+        self,
+        interaction: discord.Interaction,
+        start: app_commands.Range[str, 1, 40],
+        end: app_commands.Range[str, 1, 40],
+        staff_group: app_commands.Range[str, 1, 100],
+        union: app_commands.Range[str, 1, 100] | None = None,
+        note: app_commands.Range[str, 1, 300] | None = None,
+    ) -> None:
+        first, last = _day(start, "start"), _day(end, "end")
+        if last < first:
+            raise UserFacingError(
+                f"That strike ends ({period_label(last, last)}) before it starts ({period_label(first, first)})."
+            )
+        if last < date.today():
+            raise UserFacingError("That strike is over: announce upcoming strikes only.")
+        if (last - first).days > 60:
+            raise UserFacingError(
+                "A strike longer than 60 days is more likely a typo: check the dates."
+            )
+        strike = await self.bot.store.announce_strike(
+            interaction.guild_id,
+            first,
+            last,
+            staff_group.strip(),
+            (union or "").strip(),
+            (note or "").strip(),
+            interaction.user.id,
+        )
+        settings = await self.bot.store.alert_settings(interaction.guild_id)
+        where = (
+            f"<#{settings.channel_id}>"
+            if settings.channel_id
+            else "the alert channel once you set one (/alerts channel)"
+        )
+        await interaction.response.send_message(
+            f"Added {shown(staff_group, 100)} strike {period_label(strike.start, strike.end)}. Reminders go to {where}"
+            " the day before (09:00) and on the first morning (07:00).",
+            ephemeral=True,
+        )
+
+    async def _announced_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        strikes = await self.bot.store.announced_strikes(interaction.guild_id or 0)
+        choices = [
+            app_commands.Choice(
+                name=clip(f"{period_label(a.start, a.end)} {a.staff_group}", 100), value=str(a.id)
+            )
+            for a in strikes
+        ]
+        return [c for c in choices if current.lower() in c.name.lower()][:25]
+
+    @app_commands.command(
+        name="cancel", description="Remove a strike this server announced, and its reminders"
+    )
+    @app_commands.autocomplete(strike=_announced_autocomplete)
+    @manage_server()
+    async def cancel(
+        self, interaction: discord.Interaction, strike: app_commands.Range[str, 1, 100]
+    ) -> None:
+        cancelled = (
+            await self.bot.store.cancel_strike(interaction.guild_id, int(strike))
+            if strike.isdigit()
+            else None
+        )
+        if cancelled is None:
+            raise UserFacingError(
+                "No strike announced in this server matches: pick one from the list."
+            )
+        await interaction.response.send_message(
+            f"Cancelled the {shown(cancelled.staff_group, 100)} strike {period_label(cancelled.start, cancelled.end)}"
+            " and its reminders.",
+            ephemeral=True,
+        )
+
+
+def _day(text: str, which: str) -> date:
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        named = dates_in_text(text)
+        if named and named[0] == named[1]:
+            return named[0]
+    raise UserFacingError(
+        f"“{shown(text, 40)}” is not a date for {which}: write 2026-12-15 or 15 Dec 2026."
+    )
 
 
 async def setup(bot: StrikewatchBot) -> None:

@@ -52,7 +52,30 @@ def cli_json(world, *args):
 def test_synced_command_payload(world):
     fake = world["fake"]
     commands = {c["name"]: c for c in fake.synced_global}
-    assert set(commands) == {"cancellations", "national", "top", "export", "about", "strikes"}
+    assert set(commands) == {
+        "cancellations",
+        "national",
+        "top",
+        "export",
+        "about",
+        "strikes",
+        "track",
+        "alerts",
+        "source",
+    }
+    manage_guild, administrator = 1 << 5, 1 << 3
+    assert int(commands["alerts"]["default_member_permissions"]) == manage_guild
+    assert int(commands["track"]["default_member_permissions"]) == manage_guild
+    assert int(commands["source"]["default_member_permissions"]) == administrator
+    assert {o["name"] for o in commands["alerts"]["options"]} == {
+        "channel",
+        "role",
+        "milestones",
+        "digest",
+        "status",
+        "test",
+    }
+    assert {o["name"] for o in commands["strikes"]["options"]} == {"list", "announce", "cancel"}
     cancellations = commands["cancellations"]
     options = {o["name"]: o for o in cancellations["options"]}
     assert (

@@ -311,6 +311,7 @@ class FakeDiscord:
         self.synced_guild: dict[int, list[dict[str, Any]]] = {}
         self.global_sync_count = 0
         self.nonce_hits = 0  # message creates answered with an earlier message (enforce_nonce)
+        self.answer_delay: tuple[str, str, float] | None = None
         self.guild_sync_counts: dict[int, int] = defaultdict(int)
         self.faults: list[FaultRule] = []
         self.rate_limited: list[dict[str, Any]] = []  # every 429 answered (model or fault)
@@ -648,6 +649,10 @@ class FakeDiscord:
     def set_token(self, token: str) -> None:
         with self._lock:
             self.token = token
+
+    def delay_answers(self, method: str, path_regex: str, seconds: float) -> None:
+        """Handle matching requests at once but answer them `seconds` later (0 clears it)."""
+        self.answer_delay = (method.upper(), path_regex, seconds) if seconds else None
 
     def set_latency(self, seconds: float) -> None:
         """Delay every REST answer by ``seconds`` (benchmarks)."""
@@ -1591,6 +1596,14 @@ class FakeDiscord:
                 extra_headers = rl_headers
             ctx = Ctx(request=request, record=record, json=json_body, files=files)
             resp = await handler(ctx, **params)
+            if (
+                self.answer_delay
+                and method == self.answer_delay[0]
+                and re.search(self.answer_delay[1], path)
+            ):
+                # Discord has done the work (e.g. stored the message) but the answer is slow to come:
+                # a client that dies now never learns its request succeeded.
+                await asyncio.sleep(self.answer_delay[2])
         except DiscordHTTPError as exc:
             resp = Resp(exc.status, exc.body())
             self._note_interaction_error(path, exc)

@@ -1,0 +1,156 @@
+"""The courier: sends due alerts from the outbox, retries what may succeed later, records what cannot.
+
+It knows nothing of Discord: the bot hands it a `send` coroutine that raises DeliveryFailure.
+An alert is marked sent only after the sender returns, i.e. after Discord accepted it; the sender
+passes the alert's id as an idempotency key, so a resend after a crash returns the first message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.alerts import AlertSettings
+from storage.alerts import Alert
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryFailure(Exception):
+    """Why an alert was not delivered; `retry` says whether trying again later may succeed."""
+
+    def __init__(self, reason: str, *, retry: bool, channel_id: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.retry, self.channel_id = reason, retry, channel_id
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    channel_id: int
+    message_id: int
+
+
+Sender = Callable[[Alert, AlertSettings], Awaitable[Delivered]]
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+class RateLimiter:
+    """At most `rate` starts per second across all sends: Discord allows 50 requests/s per bot."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self._interval
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class Courier:
+    def __init__(
+        self,
+        store,
+        send: Sender,
+        *,
+        concurrency: int = 16,
+        rate: float = 45.0,
+        backoff: float = 5.0,
+        max_backoff: float = 900.0,
+    ) -> None:
+        self.store = store
+        self.send = send
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._limiter = RateLimiter(rate)
+        self._backoff, self._max_backoff = backoff, max_backoff
+        self._running = asyncio.Lock()
+
+    async def deliver_due(self) -> DeliveryReport:
+        """One pass over what is due now; a pass already running makes this a no-op."""
+        report = DeliveryReport()
+        if self._running.locked():
+            return report
+        async with self._running:
+            while True:
+                due = await self.store.due_alerts(limit=500)
+                if not due:
+                    break
+                settings: dict[int, AlertSettings] = {}
+                for guild_id in {a.guild_id for a in due}:
+                    settings[guild_id] = await self.store.alert_settings(guild_id)
+                await asyncio.gather(*(self._deliver(a, settings[a.guild_id], report) for a in due))
+                if len(due) < 500:
+                    break
+        if report.sent or report.failed or report.retried:
+            log.info(
+                "alerts: %d sent, %d to retry, %d failed",
+                report.sent,
+                report.retried,
+                report.failed,
+            )
+        return report
+
+    async def _deliver(self, alert: Alert, settings: AlertSettings, report: DeliveryReport) -> None:
+        async with self._semaphore:
+            if alert.guild_id and settings.channel_id is None:
+                await self.store.alert_failed(
+                    alert.id, "no alert channel set: use /alerts channel", None
+                )
+                report.failed += 1
+                return
+            await self._limiter.wait()
+            try:
+                delivered = await self.send(alert, settings)
+            except DeliveryFailure as failure:
+                report.reasons.append(failure.reason)
+                if failure.retry:
+                    wait = min(self._max_backoff, self._backoff * 2**alert.attempts) * (
+                        0.5 + random.random()
+                    )  # noqa: S311
+                    await self.store.alert_retry(
+                        alert.id, failure.reason, datetime.now(UTC) + timedelta(seconds=wait)
+                    )
+                    report.retried += 1
+                    log.warning(
+                        "alert %d to server %d: %s; retrying in %.0f s",
+                        alert.id,
+                        alert.guild_id,
+                        failure.reason,
+                        wait,
+                    )
+                else:
+                    await self.store.alert_failed(
+                        alert.id, failure.reason, failure.channel_id or settings.channel_id
+                    )
+                    report.failed += 1
+                    log.warning(
+                        "alert %d to server %d failed: %s", alert.id, alert.guild_id, failure.reason
+                    )
+                return
+            except Exception:  # a bug in the sender must not stop other servers' alerts
+                log.exception("alert %d: unexpected error while sending", alert.id)
+                await self.store.alert_retry(
+                    alert.id,
+                    "internal error (logged)",
+                    datetime.now(UTC) + timedelta(seconds=self._max_backoff),
+                )
+                report.retried += 1
+                return
+            await self.store.alert_sent(alert.id, delivered.channel_id, delivered.message_id)
+            report.sent += 1

@@ -1,0 +1,76 @@
+"""The bot owner's commands: /source poll and /source status."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_bot import UserFacingError
+from bot.ingest import PollError
+from cogs.options import clip
+
+if TYPE_CHECKING:
+    from bot.discord_bot import StrikewatchBot
+
+
+@app_commands.default_permissions(administrator=True)
+class Source(
+    commands.GroupCog,
+    group_name="source",
+    group_description="The NHS England source (bot owners only)",
+):
+    def __init__(self, bot: StrikewatchBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if not await self.bot.is_owner(interaction.user):
+            raise UserFacingError("Only the bot's owners can use /source.")
+        return True
+
+    @app_commands.command(name="poll", description="Poll NHS England's page now")
+    async def poll(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            report = await self.bot.poll_now()
+        except PollError as exc:
+            await interaction.followup.send(f"Poll failed: {clip(str(exc), 1800)}", ephemeral=True)
+            return
+        s = report.summary()
+        lines = [
+            f"Poll done: {s['new']} new, {s['revised']} revised, {s['unchanged']} unchanged, {s['skipped']} skipped."
+        ]
+        lines += [f"- skipped {clip(reason, 300)}" for reason in s["skipped_reasons"][:5]]
+        await interaction.followup.send(clip("\n".join(lines), 2000), ephemeral=True)
+
+    @app_commands.command(name="status", description="Last polls, failures and the next run")
+    async def status(self, interaction: discord.Interaction) -> None:
+        polls = await self.bot.store.last_polls(5)
+        lines = [f"**Source:** {self.bot.settings.nhs_index_url}"]
+        next_poll = self.bot.schedule.next_poll if self.bot.schedule else None
+        lines.append(
+            f"**Next poll:** {next_poll:%Y-%m-%d %H:%M %Z}"
+            if next_poll
+            else "**Next poll:** not scheduled"
+        )
+        for poll in polls:
+            if poll["ok"]:
+                s = poll["summary"] or {}
+                result = f"ok, {s.get('new', 0)} new, {s.get('revised', 0)} revised, {s.get('skipped', 0)} skipped"
+            elif poll["ok"] is None:
+                result = "running or interrupted"
+            else:
+                result = f"FAILED: {clip(poll['error'] or '', 200)}"
+            lines.append(f"- {poll['started_at']} UTC: {result}")
+        owner_reports = await self.bot.store.alerts(0, limit=3)
+        lines += [
+            f"- report: {clip(a.body.splitlines()[0], 200)} ({a.status})" for a in owner_reports
+        ]
+        await interaction.response.send_message(clip("\n".join(lines), 2000), ephemeral=True)
+
+
+async def setup(bot: StrikewatchBot) -> None:
+    await bot.add_cog(Source(bot))
