@@ -22,6 +22,11 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("discord.client").addFilter(
         lambda record: "voice will NOT" not in record.getMessage()
     )
+    # APScheduler reports every run at INFO; a delivery pass that overlaps the next is expected.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").addFilter(
+        lambda record: not ('"deliver' in record.getMessage() and "skipped" in record.getMessage())
+    )
 
 
 async def open_seeded_store(settings: Settings) -> SQLiteStore:

@@ -178,7 +178,7 @@ class StrikewatchBot(commands.Bot):
                 return  # what was not marked sent is sent after the restart
             raise
 
-    async def owner_ids(self) -> set[int]:
+    async def owners_to_tell(self) -> set[int]:
         owners = set(self.settings.owner_id_set)
         try:
             info = await self.application_info()
@@ -240,7 +240,7 @@ class StrikewatchBot(commands.Bot):
 
     async def _send_to_owners(self, alert: Alert) -> Delivered:
         delivered = None
-        for owner_id in sorted(await self.owner_ids()):
+        for owner_id in sorted(await self.owners_to_tell()):
             try:
                 user = self.get_user(owner_id) or await self.fetch_user(owner_id)
                 message = await user.send(

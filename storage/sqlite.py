@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -81,6 +82,8 @@ class SQLiteStore(AlertStore):
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
         self._db = db
         self.path = path
+        # One connection, many coroutines: transactions on it must take turns.
+        self._write_lock = asyncio.Lock()
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -109,7 +112,7 @@ class SQLiteStore(AlertStore):
         await self._db.close()
 
     def _tx(self) -> _Tx:
-        return _Tx(self._db)
+        return _Tx(self._db, self._write_lock)
 
     async def __aenter__(self) -> SQLiteStore:
         return self
@@ -147,7 +150,7 @@ class SQLiteStore(AlertStore):
 
     async def seed(self, periods: Iterable[dict[str, Any]], trusts: Iterable[Trust]) -> None:
         """Load the shipped calendar and trust directory; names a release gave are kept."""
-        async with _Tx(self._db) as db:
+        async with self._tx() as db:
             await db.executemany(
                 "INSERT INTO trusts (org_code, name, region) VALUES (?, ?, ?)"
                 " ON CONFLICT (org_code) DO UPDATE SET region = coalesce(trusts.region, excluded.region)",
@@ -192,7 +195,7 @@ class SQLiteStore(AlertStore):
     async def add_period(
         self, start: date, end: date, *, staff_groups: str = "", origin: str = "release"
     ) -> StrikePeriod:
-        async with _Tx(self._db) as db:
+        async with self._tx() as db:
             await db.execute(
                 "INSERT INTO strike_periods (start_date, end_date, staff_groups, origin) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (start_date, end_date) DO NOTHING",
@@ -221,7 +224,7 @@ class SQLiteStore(AlertStore):
     ) -> None:
         """Remember the page's validators and its spreadsheet links, in one transaction."""
         now = _now()
-        async with _Tx(self._db) as db:
+        async with self._tx() as db:
             await db.execute(
                 "INSERT INTO page_state (url, etag, last_modified, fetched_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,"
@@ -265,7 +268,7 @@ class SQLiteStore(AlertStore):
                 " last_modified = ?, sha256 = ? WHERE url = ?"
             )
             params = (status, error, _now(), etag, last_modified, sha256, url)
-        async with _Tx(self._db) as db:
+        async with self._tx() as db:
             await db.execute(sql, params)
 
     # -- releases -------------------------------------------------------------------------------
@@ -299,7 +302,7 @@ class SQLiteStore(AlertStore):
         The same bytes at the same URL update the earlier row (a skipped file tried again).
         """
         published = release["published"].isoformat()
-        async with _Tx(self._db) as db:
+        async with self._tx() as db:
             ingested = release["status"] == "ingested"
             if ingested:
                 audience, before = await self._plan_before(db)
@@ -507,7 +510,7 @@ class SQLiteStore(AlertStore):
         return rows[0][0] if rows else None
 
     async def set_state(self, key: str, value: str) -> None:
-        async with _Tx(self._db) as db:
+        async with self._tx() as db:
             await db.execute(
                 "INSERT INTO bot_state (key, value) VALUES (?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -517,14 +520,14 @@ class SQLiteStore(AlertStore):
     # -- polls ----------------------------------------------------------------------------------
 
     async def start_poll(self) -> int:
-        async with _Tx(self._db) as db:
+        async with self._tx() as db:
             cursor = await db.execute("INSERT INTO polls (started_at) VALUES (?)", (_now(),))
         return cursor.lastrowid  # type: ignore[return-value]
 
     async def finish_poll(
         self, poll_id: int, *, ok: bool, summary: dict[str, Any], error: str | None
     ) -> None:
-        async with _Tx(self._db) as db:
+        async with self._tx() as db:
             await db.execute(
                 "UPDATE polls SET finished_at = ?, ok = ?, summary = ?, error = ? WHERE id = ?",
                 (_now(), int(ok), json.dumps(summary), error, poll_id),
@@ -563,15 +566,28 @@ class SQLiteStore(AlertStore):
 class _Tx:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any error, so a write is whole or absent."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, lock: asyncio.Lock) -> None:
         self._db = db
+        self._lock = lock
 
     async def __aenter__(self) -> aiosqlite.Connection:
-        await self._db.execute("BEGIN IMMEDIATE")
+        await self._lock.acquire()
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
         return self._db
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            await self._db.execute("COMMIT")
-        else:
-            await self._db.execute("ROLLBACK")
+        try:
+            if exc_type is None:
+                try:
+                    await self._db.execute("COMMIT")
+                except BaseException:
+                    await self._db.execute("ROLLBACK")
+                    raise
+            else:
+                await self._db.execute("ROLLBACK")
+        finally:
+            self._lock.release()

@@ -383,3 +383,46 @@ def test_alerts_channel_says_which_permission_is_missing(world):
     reply = w.admin("alerts channel", {"channel": channel}, w.a)
     assert f"Strikewatch is missing Send Messages in <#{channel}>" in reply.content
     assert "**Channel:** not set" in _status(w, w.a)
+
+
+def _with_wrong_england_row(xlsx: bytes) -> bytes:
+    """The same workbook, but its England row overstates the first figure by 1,000."""
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx))
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            if any(str(c.value).strip().upper() == "ENGLAND" for c in row if c.value is not None):
+                cell = next(c for c in row if isinstance(c.value, int))
+                cell.value += 1000
+                out = io.BytesIO()
+                book.save(out)
+                return out.getvalue()
+    raise AssertionError("no England row")
+
+
+def test_a_release_failing_validation_alerts_only_the_owner_by_dm(world):
+    from tests.replica import workbooks as wb
+    from tests.replica.server import release_path
+
+    w = world
+    w.start_bot()
+    channel_a, _, channel_b = configure(w)
+    release = wb.make_release(w.trusts, [date(2023, 10, 2), date(2023, 10, 3)], 4)
+    w.nhs.add_file(
+        release_path("20231011"),
+        _with_wrong_england_row(wb.wide_workbook(release, england="top")),
+        link_text="Industrial action 2 to 5 October 2023",
+    )
+    result = strikewatch(w.env, "poll")
+    assert "check: trust rows sum to" in result.stdout
+    owner = w.fake.owner_user
+    dm = eventually(
+        lambda: " ".join(m.content for m in w.fake.all_messages if m.guild_id is None),
+        "failed validation",
+    )
+    assert "the England row says" in dm and str(owner["id"]) not in dm
+    time.sleep(6)
+    assert w.messages(channel_a) == [] and w.messages(channel_b) == []

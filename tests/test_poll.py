@@ -390,3 +390,24 @@ def test_redirects_are_followed(nhs, env):
     result = strikewatch({**env, "NHS_INDEX_URL": nhs.url("/old-page/")}, "poll")
     assert result.returncode == 0, result.stderr
     assert "3 new" in result.stdout
+
+
+async def test_a_poll_that_hangs_is_abandoned_at_its_deadline_and_recorded(nhs, store, settings):
+    from bot.fetch import Fetcher, make_client
+    from bot.ingest import PollError, run_poll
+
+    standard_site(nhs, n_trusts=5)
+    nhs.hang(nhs.page_path, 5, times=3)
+    slow = settings.model_copy(
+        update={
+            "nhs_index_url": nhs.page_url,
+            "poll_deadline_seconds": 1.0,
+            "http_deadline_seconds": 30,
+        }
+    )
+    async with make_client("test", 30) as client:
+        with pytest.raises(PollError, match="did not finish within 1 s"):
+            await run_poll(store, slow, Fetcher.from_settings(client, slow))
+    (poll,) = await store.last_polls(1)
+    assert poll["ok"] is False and "did not finish within 1 s" in poll["error"]
+    assert await store.current_releases() == []
