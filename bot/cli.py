@@ -13,10 +13,12 @@ from pathlib import Path
 
 from bot import __version__
 from bot.app import configure_logging, open_seeded_store
+from bot.calendar import calendar_seed, date_in_filename, match_period
 from bot.errors import CommandError
 from bot.fetch import Fetcher, make_client
 from bot.formatting import number, period_label
 from bot.ingest import Ingestor, Outcome, PollError, run_poll
+from bot.models import StrikePeriod
 from bot.report import Reports
 from bot.settings import Settings, SettingsError, load_settings
 from bot.trusts import TrustIndex
@@ -68,9 +70,6 @@ def cmd_inspect(settings: Settings, args: argparse.Namespace) -> int:
         )
     except WorkbookError as exc:
         raise CommandError(str(exc)) from None
-    from bot.calendar import calendar_seed, date_in_filename, match_period
-    from bot.models import StrikePeriod
-
     periods = [
         StrikePeriod(i, p["start"], p["end"], p["staff_groups"])
         for i, p in enumerate(calendar_seed())

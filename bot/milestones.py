@@ -5,10 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
-def thresholds(step: int, extra: Iterable[int] = ()) -> tuple[int, set[int]]:
-    return step, {t for t in extra if t > 0}
-
-
 def crossed(before: int, after: int, *, step: int, extra: Iterable[int] = ()) -> list[int]:
     """Every threshold T with before < T <= after: multiples of step (0 = none) and the extra ones."""
     if after <= before:

@@ -333,8 +333,5 @@ class Reports:
     async def national(self) -> NationalReport:
         return (await self.snapshot()).national_report()
 
-    async def national_days(self, release: Release) -> list[tuple[date | None, Figures]]:
-        return await self.store.release_days(release.id)
-
     async def strikes(self, today: date) -> list[dict]:
         return (await self.snapshot()).strikes(today)

@@ -74,9 +74,6 @@ class ParsedWorkbook:
             sum(r.outpatient for r in self.rows if r.outpatient is not None),
         )
 
-    def trust_count(self) -> int:
-        return len({r.org_code for r in self.rows})
-
 
 # The header must sit near the top; one extra row lets a header on row 40 see the row below it.
 HEADER_SCAN_ROWS = 40
@@ -377,6 +374,17 @@ class _Reader:
     def cell_error(self, row: int, col: int, reason: str) -> WorkbookError:
         return WorkbookError(f"{self.where()}, cell {_col(col)}{row + 1}: {reason}")
 
+    def first_sighting(self, seen: dict, code: str, day: date | None, i: int, inp, outp) -> bool:
+        """True the first time a trust and day appear; a repeated identical row (a repeated block) is
+        dropped; the same trust and day with different figures cannot be resolved and fails the file."""
+        prev = seen.get((code, day))
+        if prev is None:
+            seen[(code, day)] = (i, inp, outp)
+            return True
+        if prev[1:] == (inp, outp):
+            return False
+        raise self.conflict(code, day, prev[0], i)
+
     def conflict(self, code: str, day: date | None, first: int, again: int) -> WorkbookError:
         when = f" for {day.isoformat()}" if day is not None else ""
         return WorkbookError(
@@ -500,14 +508,8 @@ class _Reader:
             if check_in or check_out:
                 self.cross_check(row, i, code, cells, check_in, check_out, mismatches)
             for day, inp, outp in cells:
-                key = (code, day)
-                prev = seen.get(key)
-                if prev is not None:
-                    if prev[1:] == (inp, outp):
-                        continue
-                    raise self.conflict(code, day, prev[0], i)
-                seen[key] = (i, inp, outp)
-                out.append(TrustRow(code, name, region, day, inp, outp))
+                if self.first_sighting(seen, code, day, i, inp, outp):
+                    out.append(TrustRow(code, name, region, day, inp, outp))
         self.note_mismatches(mismatches)
         return out
 
@@ -651,13 +653,8 @@ class _Reader:
                 continue
             inp = self.figures(row, i, plan_in) if plan_in else None
             outp = self.figures(row, i, plan_out) if plan_out else None
-            key = (code, day)
-            prev = seen.get(key)
-            if prev is not None:
-                if prev[1:] == (inp, outp):
-                    continue
-                raise self.conflict(code, day, prev[0], i)
-            seen[key] = (i, inp, outp)
+            if not self.first_sighting(seen, code, day, i, inp, outp):
+                continue
             out.append(
                 TrustRow(code, self.ident(row, _NAME), self.ident(row, _REGION), day, inp, outp)
             )

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.formatting import date_label, period_label
 from cogs.options import clip
-from cogs.render import COLOUR
+from cogs.render import COLOUR, poll_result
 
 if TYPE_CHECKING:
     from bot.discord_bot import StrikewatchBot
@@ -36,15 +36,10 @@ class About(commands.Cog):
         )
         if polls:
             poll = polls[0]
-            if poll["ok"]:
-                summary = poll["summary"] or {}
-                result = f"ok: {summary.get('new', 0)} new, {summary.get('revised', 0)} revised, {summary.get('skipped', 0)} skipped"
-            elif poll["ok"] is None:
-                result = "running"
-            else:
-                result = f"failed: {clip(poll['error'] or '', 300)}"
             embed.add_field(
-                name="Last poll", value=f"{poll['started_at']} UTC, {result}", inline=False
+                name="Last poll",
+                value=f"{poll['started_at']} UTC, {poll_result(poll)}",
+                inline=False,
             )
         else:
             embed.add_field(name="Last poll", value="none yet", inline=False)

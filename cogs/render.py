@@ -122,3 +122,13 @@ def league_embed(rows: list[LeagueRow], title: str) -> discord.Embed:
     )
     embed.set_footer(text=FOOTER)
     return embed
+
+
+def poll_result(poll: dict) -> str:
+    """One recorded poll in words, for /about and /source status."""
+    if poll["ok"]:
+        s = poll["summary"] or {}
+        return f"ok: {s.get('new', 0)} new, {s.get('revised', 0)} revised, {s.get('skipped', 0)} skipped"
+    if poll["ok"] is None:
+        return "running, or interrupted"
+    return f"failed: {clip(poll['error'] or '', 300)}"

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.discord_bot import UserFacingError
 from bot.ingest import PollError
 from cogs.options import clip
+from cogs.render import poll_result
 
 if TYPE_CHECKING:
     from bot.discord_bot import StrikewatchBot
@@ -56,15 +57,7 @@ class Source(
             if next_poll
             else "**Next poll:** not scheduled"
         )
-        for poll in polls:
-            if poll["ok"]:
-                s = poll["summary"] or {}
-                result = f"ok, {s.get('new', 0)} new, {s.get('revised', 0)} revised, {s.get('skipped', 0)} skipped"
-            elif poll["ok"] is None:
-                result = "running or interrupted"
-            else:
-                result = f"FAILED: {clip(poll['error'] or '', 200)}"
-            lines.append(f"- {poll['started_at']} UTC: {result}")
+        lines += [f"- {poll['started_at']} UTC: {poll_result(poll)}" for poll in polls]
         owner_reports = await self.bot.store.alerts(0, limit=3)
         lines += [
             f"- report: {clip(a.body.splitlines()[0], 200)} ({a.status})" for a in owner_reports

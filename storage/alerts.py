@@ -298,12 +298,6 @@ class AlertStore:
         )
         return [_alert(r) for r in rows]
 
-    async def next_due(self) -> str | None:
-        rows = await self._db.execute_fetchall(
-            "SELECT min(next_attempt_at) FROM alerts WHERE status = 'pending'"
-        )
-        return rows[0][0]
-
     async def alert_sent(self, alert_id: int, channel_id: int, message_id: int) -> None:
         async with self._tx() as db:
             await db.execute(

@@ -192,21 +192,6 @@ class SQLiteStore(AlertStore):
         )
         return [_period(r) for r in rows]
 
-    async def add_period(
-        self, start: date, end: date, *, staff_groups: str = "", origin: str = "release"
-    ) -> StrikePeriod:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO strike_periods (start_date, end_date, staff_groups, origin) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (start_date, end_date) DO NOTHING",
-                (start.isoformat(), end.isoformat(), staff_groups, origin),
-            )
-            rows = await db.execute_fetchall(
-                "SELECT * FROM strike_periods WHERE start_date = ? AND end_date = ?",
-                (start.isoformat(), end.isoformat()),
-            )
-        return _period(rows[0])
-
     # -- the publication page and its spreadsheets ----------------------------------------------
 
     async def page_validators(self, url: str) -> tuple[str | None, str | None]:
@@ -493,15 +478,6 @@ class SQLiteStore(AlertStore):
             tuple(release_ids),
         )
         return {r[0]: Figures(r[1], r[2]) for r in rows}
-
-    async def release_days(self, release_id: int) -> list[tuple[date | None, Figures]]:
-        """England's figures per day in one release: the sum of its trust rows."""
-        rows = await self._db.execute_fetchall(
-            "SELECT day, sum(inpatient), sum(outpatient) FROM figures WHERE release_id = ?"
-            " GROUP BY day ORDER BY day",
-            (release_id,),
-        )
-        return [(date.fromisoformat(r[0]) if r[0] else None, Figures(r[1], r[2])) for r in rows]
 
     # -- the bot's own state ----------------------------------------------------------------------
 

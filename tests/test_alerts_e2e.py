@@ -318,7 +318,7 @@ def test_owner_can_poll_from_discord(world):
     reply = handle.wait_response(20)
     assert reply.ephemeral and "Poll done: 1 new" in reply.content
     status = w.fake.run_command("source status", user=owner, guild_id=w.a, timeout=TIMEOUT)
-    assert "Next poll:" in status.content and "ok, 1 new" in status.content
+    assert "Next poll:" in status.content and "ok: 1 new" in status.content
 
 
 @pytest.mark.parametrize(

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from tests.processes import clean_env, strikewatch
 from tests.replica import workbooks as wb
 from tests.replica.server import NHSReplica, release_path
 from tests.replica.site import Served, serve, standard_site, trust_sample
@@ -26,29 +24,10 @@ def nhs():
 
 @pytest.fixture
 def env(tmp_path, nhs) -> dict[str, str]:
-    return {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("DATABASE_", "NHS_", "HTTP_", "MAX_"))
-        },
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
-        "NHS_INDEX_URL": nhs.page_url,
-        "HTTP_BACKOFF_SECONDS": "0.05",
-        "HTTP_DEADLINE_SECONDS": "5",
-        "HTTP_USER_AGENT": "Strikewatch-test (tests@example.invalid)",
-    }
-
-
-def strikewatch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    """The CLI as a separate process, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=env.get("CWD"),
+    return clean_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'e2e.db'}",
+        NHS_INDEX_URL=nhs.page_url,
+        HTTP_USER_AGENT="Strikewatch-test (tests@example.invalid)",
     )
 
 
