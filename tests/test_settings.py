@@ -41,3 +41,13 @@ def test_a_bad_value_names_the_setting(monkeypatch, name, value):
 def test_absolute_database_path(tmp_path):
     s = load_settings(database_url=f"sqlite:///{tmp_path}/x.db")
     assert str(s.database_path) == f"{tmp_path}/x.db"
+
+
+def test_env_example_documents_every_setting():
+    from pathlib import Path
+
+    from bot.settings import Settings
+
+    example = (Path(__file__).resolve().parents[1] / ".env.example").read_text()
+    for name in Settings.model_fields:
+        assert f"{name.upper()}=" in example, f"{name.upper()} is not in .env.example"
