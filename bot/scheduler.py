@@ -1,4 +1,4 @@
-"""The bot's clock (APScheduler 3, Europe/London): a poll every POLL_INTERVAL_MINUTES, delivery every few seconds.
+"""The bot's clock (APScheduler 3, Europe/London): a poll every POLL_INTERVAL_MINUTES, delivery every second.
 
 What is due lives in the store: the next poll follows the last recorded one, and reminders are
 outbox rows with a "not before" time, so a restart resumes from data, not from memory.
@@ -15,7 +15,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 log = logging.getLogger(__name__)
 
-DELIVERY_SECONDS = 5
+DELIVERY_SECONDS = (
+    1  # the outbox query is indexed; alerts written by another process wait at most this
+)
 
 
 class Schedule:
