@@ -40,9 +40,9 @@ def _describe(settings: AlertSettings, names: dict[str, str]) -> list[str]:
     ]
 
 
-@app_commands.guild_only()
-@app_commands.default_permissions(manage_guild=True)
-class Track(commands.GroupCog, group_name="track", group_description="Trusts this server follows"):
+class ServerAdminGroup(commands.GroupCog):
+    """A command group for server admins: Discord hides it from others, and the bot checks again."""
+
     def __init__(self, bot: StrikewatchBot) -> None:
         self.bot = bot
         super().__init__()
@@ -51,6 +51,10 @@ class Track(commands.GroupCog, group_name="track", group_description="Trusts thi
         require_manage_server(interaction)
         return True
 
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Track(ServerAdminGroup, group_name="track", group_description="Trusts this server follows"):
     @app_commands.command(
         name="add", description="Follow a trust: its milestones and release figures are posted here"
     )
@@ -112,18 +116,10 @@ class Track(commands.GroupCog, group_name="track", group_description="Trusts thi
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Alerts(
-    commands.GroupCog,
+    ServerAdminGroup,
     group_name="alerts",
     group_description="Where and when Strikewatch posts alerts",
 ):
-    def __init__(self, bot: StrikewatchBot) -> None:
-        self.bot = bot
-        super().__init__()
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        require_manage_server(interaction)
-        return True
-
     @app_commands.command(name="channel", description="The channel alerts are posted in")
     async def channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         cached = interaction.guild.get_channel(channel.id) if interaction.guild else None

@@ -600,7 +600,7 @@ def test_zip_with_a_damaged_member_is_not_readable(small):
     with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(buf, "w") as dst:
         for info in src.infolist():
             body = src.read(info)
-            if info.filename.startswith("xl/worksheets/"):
+            if info.filename.split("/")[:2] == ["xl", "worksheets"]:
                 body = body[: len(body) // 3]
             dst.writestr(info, body)
     with pytest.raises(WorkbookError, match=r"^cut\.xlsx: not a readable spreadsheet \("):

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import csv
 import io
+import posixpath
 import random
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -557,7 +558,9 @@ def zip_bomb(uncompressed_mb: int) -> bytes:
             'content-types"/>',
         )
         zf.writestr("xl/workbook.xml", "<workbook/>")
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+        with zf.open(
+            posixpath.join("xl", "worksheets", "sheet1.xml"), "w", force_zip64=True
+        ) as member:
             for _ in range(uncompressed_mb):
                 member.write(chunk)
     return buf.getvalue()
