@@ -193,6 +193,8 @@ class AlertStore:
     ) -> tuple[list[AlertSettings], dict[str, int]]:
         """Who listens, and their subjects' running totals before the release is stored."""
         audience = await self._audience(db)
+        if not audience:  # nobody listens: no totals to compare (a failed validation needs none)
+            return [], {}
         return audience, await self._running_totals(db, {c for s in audience for c in s.tracked})
 
     async def _plan_release(
