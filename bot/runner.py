@@ -37,15 +37,16 @@ async def run_bot(settings: Settings) -> None:
         ) as http_client:
             bot = StrikewatchBot(settings, store, http_client)
             loop = asyncio.get_running_loop()
+            signalled: list[signal.Signals] = []  # a stop we were asked for is not a failure
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, lambda s=sig: _stop(bot, s))
+                loop.add_signal_handler(sig, lambda s=sig: _stop(bot, s, signalled))
             try:
                 async with bot:
                     await bot.start(token)
             except discord.LoginFailure:
                 raise RunError("Discord rejected DISCORD_TOKEN: check the token in .env") from None
             except (aiohttp.ClientError, OSError) as exc:
-                if not bot.stopping:
+                if not signalled:
                     raise RunError(
                         f"cannot reach Discord at {settings.discord_api_base}: {exc}"
                     ) from None
@@ -64,6 +65,7 @@ async def run_bot(settings: Settings) -> None:
     log.info("stopped")
 
 
-def _stop(bot: StrikewatchBot, sig: signal.Signals) -> None:
+def _stop(bot: StrikewatchBot, sig: signal.Signals, signalled: list[signal.Signals]) -> None:
     log.info("received %s: closing", sig.name)
+    signalled.append(sig)
     asyncio.get_running_loop().create_task(bot.close())

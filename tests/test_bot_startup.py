@@ -79,3 +79,19 @@ def test_dev_guild_sync(tmp_path, fake):
         assert fake.global_sync_count == 0
     finally:
         assert bot.stop() == 0, bot.log
+
+
+def test_unreachable_discord_is_one_clear_line_and_a_failure(tmp_path):
+    env = clean_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+        DISCORD_TOKEN="some-token",
+        DISCORD_API_BASE="http://127.0.0.1:9/api/v10",
+        DISCORD_GATEWAY_URL="ws://127.0.0.1:9/",
+    )
+    result = strikewatch(env, "run", cwd=tmp_path, timeout=60)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("strikewatch:")]
+    assert len(errors) == 1 and errors[0].startswith(
+        "strikewatch: cannot reach Discord at http://127.0.0.1:9/api/v10"
+    )
+    assert "Traceback" not in result.stderr and "some-token" not in result.stderr
