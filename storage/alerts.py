@@ -215,8 +215,6 @@ class AlertStore:
         validation = info["validation"]
         if info["versions"] is None and validation == "ok":
             return  # an older version stored for the record changes no running total
-        if not audience and validation == "ok":
-            return
         codes = {c for s in audience for c in s.tracked}
         after = await self._running_totals(db, codes)
         marks = ",".join("?" * len(codes)) or "''"

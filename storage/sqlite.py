@@ -361,7 +361,7 @@ class SQLiteStore(AlertStore):
                         **document,
                     },
                 )
-            if ingested:
+            if ingested and (audience or stored.validation != "ok"):
                 await self._plan_release(db, stored.id, audience, before)
         return stored
 

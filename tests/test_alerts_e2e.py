@@ -15,7 +15,14 @@ from bot.milestones import crossed
 from tests.fakediscord import MANAGE_GUILD, FakeDiscord, make_guild
 from tests.processes import BotProcess, clean_env, strikewatch
 from tests.replica.server import NHSReplica
-from tests.replica.site import serve, trust_sample
+from tests.replica.site import (
+    DECEMBER_2023,
+    OCTOBER_2023,
+    SEPTEMBER_2023,
+    Strike,
+    serve,
+    trust_sample,
+)
 
 TIMEOUT = 10
 DELIVERY = 30  # the courier looks every 5 s; a minute is the promise
@@ -34,14 +41,12 @@ class World:
         self.bots: list[BotProcess] = []
         self.releases = 0
 
-    def land(self, start: date, end: date, published: str, seed: int, **kw):
+    def land(self, strike: Strike, seed: int, **kw):
         """Serve a new release and ingest it with the CLI, as a cron job beside the bot would."""
         self.releases += 1
         served = serve(
             self.nhs,
-            start=start,
-            end=end,
-            published=published,
+            strike,
             shape="wide",
             trusts=self.trusts,
             seed=seed,
@@ -87,7 +92,7 @@ def world(tmp_path):
     with NHSReplica() as nhs, FakeDiscord([guild_a, guild_b]) as fake:
         w = World(tmp_path, nhs, fake)
         w.a, w.b = fake.guild_ids
-        w.land(date(2023, 9, 19), date(2023, 9, 23), "20230927", seed=1)
+        w.land(SEPTEMBER_2023, seed=1)
         yield w
         for bot in w.bots:
             if bot.process and bot.process.poll() is None:
@@ -131,7 +136,7 @@ def test_a_release_alerts_each_subject_once_with_the_right_text_and_never_again(
     rtx_before = w.cli("trust", "RTX")["cumulative_total"]
     england_before = w.cli("national")["cumulative_total"]
 
-    w.land(date(2023, 10, 2), date(2023, 10, 5), "20231011", seed=2)
+    w.land(OCTOBER_2023, seed=2)
     rtx = w.cli("trust", "RTX")
     national = w.cli("national")
     rtx_passed = crossed(rtx_before, rtx["cumulative_total"], step=1000, extra=(9000,))
@@ -190,7 +195,7 @@ def test_429s_then_success_deliver_once(world):
     rule = w.fake.fail_next(
         "POST", rf"/channels/{channel_a}/messages", 429, times=2, retry_after=0.3
     )
-    w.land(date(2023, 10, 2), date(2023, 10, 5), "20231011", seed=2)
+    w.land(OCTOBER_2023, seed=2)
     w.wait_messages(channel_a, 2)
     time.sleep(6)
     assert rule.hits == 2
@@ -208,7 +213,7 @@ def test_a_deleted_channel_is_a_visible_failure_and_other_servers_are_still_serv
     w.start_bot()
     channel_a, _, channel_b = configure(w)
     w.fake.delete_channel(channel_b)
-    w.land(date(2023, 10, 2), date(2023, 10, 5), "20231011", seed=2)
+    w.land(OCTOBER_2023, seed=2)
     w.wait_messages(channel_a, 2)
     status = eventually(lambda: _status(w, w.b), "channel deleted")
     assert (
@@ -223,7 +228,7 @@ def test_missing_send_permission_names_the_permission(world):
     w.start_bot()
     channel_a, _, _ = configure(w)
     w.fake.deny_send(channel_a, notify=True)  # Discord sends CHANNEL_UPDATE when overwrites change
-    w.land(date(2023, 10, 2), date(2023, 10, 5), "20231011", seed=2)
+    w.land(OCTOBER_2023, seed=2)
     eventually(lambda: _status(w, w.a), "missing Send Messages in #strikes")
 
 
@@ -258,7 +263,7 @@ def test_a_restart_mid_delivery_delivers_every_alert_once(world):
     # Discord stores each message at once but answers 3 s later: the bot dies in between.
     fake.delay_answers("POST", r"/channels/\d+/messages", 3.0)
     bot = w.start_bot()
-    w.land(date(2023, 10, 2), date(2023, 10, 5), "20231011", seed=2)
+    w.land(OCTOBER_2023, seed=2)
     fake.wait_for(
         lambda f: sum(len(f.channel_messages(c)) for _, c in channels) >= 1, timeout=DELIVERY
     )
@@ -305,12 +310,10 @@ def test_owner_can_poll_from_discord(world):
     w = world
     w.start_bot()
     owner = w.fake.owner_user
-    w.land(date(2023, 10, 2), date(2023, 10, 5), "20231011", seed=2)
+    w.land(OCTOBER_2023, seed=2)
     serve(
         w.nhs,
-        start=date(2023, 12, 20),
-        end=date(2023, 12, 23),
-        published="20231228",
+        DECEMBER_2023,
         shape="totals",
         trusts=w.trusts,
     )

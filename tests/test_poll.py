@@ -12,7 +12,15 @@ import pytest
 from tests.processes import clean_env, strikewatch
 from tests.replica import workbooks as wb
 from tests.replica.server import NHSReplica, release_path
-from tests.replica.site import Served, serve, standard_site, trust_sample
+from tests.replica.site import (
+    JUNE_2024,
+    OCTOBER_2023,
+    SEPTEMBER_2023,
+    Served,
+    serve,
+    standard_site,
+    trust_sample,
+)
 
 
 @pytest.fixture
@@ -120,18 +128,14 @@ def test_a_trust_with_no_return_has_null_figures_never_zero(nhs, env):
     trusts = trust_sample(10)
     serve(
         nhs,
-        start=date(2023, 9, 19),
-        end=date(2023, 9, 23),
-        published="20230927",
+        SEPTEMBER_2023,
         shape="wide",
         trusts=trusts,
     )
     without_rtx = {c: v for c, v in trusts.items() if c != "RTX"}
     serve(
         nhs,
-        start=date(2023, 10, 2),
-        end=date(2023, 10, 5),
-        published="20231011",
+        OCTOBER_2023,
         shape="totals",
         trusts=without_rtx,
     )
@@ -146,9 +150,7 @@ def test_a_revision_replaces_the_period_and_keeps_the_old_version(nhs, env):
     trusts = trust_sample(12)
     original = serve(
         nhs,
-        start=date(2024, 6, 27),
-        end=date(2024, 7, 2),
-        published="20240705",
+        JUNE_2024,
         shape="wide",
         trusts=trusts,
         seed=1,
@@ -159,8 +161,7 @@ def test_a_revision_replaces_the_period_and_keeps_the_old_version(nhs, env):
     # A revised file: a new link, late returns raise the figures.
     revised = serve(
         nhs,
-        start=date(2024, 6, 27),
-        end=date(2024, 7, 2),
+        JUNE_2024,
         published="20240712",
         suffix="-revised",
         shape="wide",
@@ -238,9 +239,7 @@ def stocked(nhs, env):
     """A store holding one good release, and its dump, before each bad input is served."""
     good = serve(
         nhs,
-        start=date(2023, 9, 19),
-        end=date(2023, 9, 23),
-        published="20230927",
+        SEPTEMBER_2023,
         shape="wide",
         trusts=trust_sample(8),
     )

@@ -28,26 +28,43 @@ class Served:
         return wb.expected_totals(self.release)
 
 
+@dataclass(frozen=True)
+class Strike:
+    """A strike period from the calendar, and the YYYYMMDD its release file is named with."""
+
+    start: date
+    end: date
+    published: str
+
+
+SEPTEMBER_2023 = Strike(date(2023, 9, 19), date(2023, 9, 23), "20230927")
+OCTOBER_2023 = Strike(date(2023, 10, 2), date(2023, 10, 5), "20231011")
+DECEMBER_2023 = Strike(date(2023, 12, 20), date(2023, 12, 23), "20231228")
+JUNE_2024 = Strike(date(2024, 6, 27), date(2024, 7, 2), "20240705")
+
+
 def days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
 def serve(
     nhs: NHSReplica,
+    strike: Strike,
     *,
-    start: date,
-    end: date,
-    published: str,
     shape: str,
     trusts: int | dict = 40,
     seed: int = 1,
     link_text: str | None = None,
     table_days: list[date] | None = None,
     suffix: str = "",
+    published: str | None = None,
     **options,
 ) -> Served:
-    """Serve one release of the strike start..end; the table's days default to all but the last
-    (action that ends at 07:00 leaves its last day without figures)."""
+    """Serve one release of a strike; the table's days default to all but the last (action that
+    ends at 07:00 leaves its last day without figures). `published` overrides the file's date,
+    e.g. for a revised file."""
+    start, end = strike.start, strike.end
+    published = published or strike.published
     table = table_days or (days(start, end)[:-1] or [start])
     release = wb.make_release(trusts, table, seed, missing=0.03)
     if link_text is None:
@@ -72,9 +89,7 @@ def standard_site(nhs: NHSReplica, n_trusts: int = 40) -> list[Served]:
     return [
         serve(
             nhs,
-            start=date(2023, 9, 19),
-            end=date(2023, 9, 23),
-            published="20230927",
+            SEPTEMBER_2023,
             shape="wide",
             trusts=trusts,
             seed=11,
@@ -89,9 +104,7 @@ def standard_site(nhs: NHSReplica, n_trusts: int = 40) -> list[Served]:
         ),
         serve(
             nhs,
-            start=date(2023, 10, 2),
-            end=date(2023, 10, 5),
-            published="20231011",
+            OCTOBER_2023,
             shape="totals",
             trusts=trusts,
             seed=12,
@@ -101,9 +114,7 @@ def standard_site(nhs: NHSReplica, n_trusts: int = 40) -> list[Served]:
         # No dates in the link text: the table's days decide.
         serve(
             nhs,
-            start=date(2024, 6, 27),
-            end=date(2024, 7, 2),
-            published="20240705",
+            JUNE_2024,
             shape="long",
             trusts=trusts,
             seed=13,
