@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 def generate(folder: Path, n_releases: int, n_trusts: int) -> list[tuple[str, str]]:
     """Write n_releases workbooks over the calendar's first strikes; returns (file, link text)."""
-    from bot.calendar import calendar_seed
+    from bot.nhs.reference import calendar_seed
     from tests.replica import workbooks as wb
 
     trusts = dict(wb.reference_trusts())
@@ -60,8 +60,8 @@ def measure(folder: Path, links: list[tuple[str, str]]) -> dict:
     from python_calamine import CalamineWorkbook
 
     from bot.app import open_seeded_store
-    from bot.fetch import Fetcher, make_client
-    from bot.ingest import Ingestor
+    from bot.nhs.fetch import Fetcher, make_client
+    from bot.nhs.ingest import Ingestor
     from bot.settings import Settings
     from tests.replica.server import NHSReplica
 

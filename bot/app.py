@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.calendar import calendar_seed, trust_seed
+from bot.nhs.reference import calendar_seed, trust_seed
 from bot.settings import Settings
 from storage import SQLiteStore, open_store
 

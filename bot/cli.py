@@ -13,16 +13,18 @@ from pathlib import Path
 
 from bot import __version__
 from bot.app import configure_logging, open_seeded_store
-from bot.calendar import calendar_seed, date_in_filename, match_period
+from bot.domain.formatting import number, period_label
+from bot.domain.records import StrikePeriod
+from bot.domain.strike_calendar import date_in_filename, match_period
+from bot.domain.trust_search import TrustIndex
 from bot.errors import CommandError
-from bot.fetch import Fetcher, make_client
-from bot.formatting import number, period_label
-from bot.ingest import Ingestor, Outcome, PollError, run_poll
-from bot.models import StrikePeriod
-from bot.report import Reports
+from bot.nhs.fetch import Fetcher, make_client
+from bot.nhs.ingest import Ingestor, Outcome, PollError
+from bot.nhs.reference import calendar_seed
+from bot.nhs.workbook import WorkbookError, read_workbook
+from bot.services.polling import run_poll
+from bot.services.snapshots import SnapshotCache
 from bot.settings import Settings, SettingsError, load_settings
-from bot.trusts import TrustIndex
-from bot.workbook import WorkbookError, read_workbook
 from storage import SQLiteStore, StoreError
 
 
@@ -122,7 +124,7 @@ async def cmd_trust(settings: Settings, store: SQLiteStore, args: argparse.Names
     if trust is None:
         names = "; ".join(f"{m.trust.name} ({m.trust.org_code})" for m in matches) or "none close"
         raise CommandError(f"no single trust matches {args.query!r}; closest: {names}")
-    report = await Reports(store).trust(trust, days=args.json)
+    report = await SnapshotCache(store).trust(trust, days=args.json)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
         return 0
@@ -145,7 +147,7 @@ async def cmd_trust(settings: Settings, store: SQLiteStore, args: argparse.Names
 
 
 async def cmd_national(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
-    report = await Reports(store).national()
+    report = await SnapshotCache(store).national()
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
         return 0
@@ -161,7 +163,7 @@ async def cmd_national(settings: Settings, store: SQLiteStore, args: argparse.Na
 
 
 async def cmd_strikes(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
-    strikes = await Reports(store).strikes(date.today())
+    strikes = await SnapshotCache(store).strikes(date.today())
     if args.json:
         print(json.dumps(strikes, indent=2))
         return 0
@@ -219,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "inspect":
             return cmd_inspect(settings, args)
         if args.command == "run":
-            from bot.runner import run_bot  # discord.py loads only for the bot
+            from bot.discord_app.runner import run_bot  # discord.py loads only for the bot
 
             asyncio.run(run_bot(settings))
             return 0

@@ -8,12 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.formatting import date_label, period_label
-from cogs.options import clip
+from bot.domain.formatting import date_label, period_label
 from cogs.render import COLOUR, poll_result
+from cogs.util import clip
 
 if TYPE_CHECKING:
-    from bot.discord_bot import StrikewatchBot
+    from bot.discord_app.client import StrikewatchBot
 
 
 class About(commands.Cog):
@@ -24,7 +24,7 @@ class About(commands.Cog):
         description="Where Strikewatch's figures come from, and how fresh they are"
     )
     async def about(self, interaction: discord.Interaction) -> None:
-        snap = await self.bot.reports.snapshot()
+        snap = await self.bot.snapshots.snapshot()
         polls = await self.bot.store.last_polls(1)
         embed = discord.Embed(title="Strikewatch", colour=COLOUR)
         embed.description = (

@@ -9,13 +9,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.alerts import AlertSettings, Draft, ThresholdError, check_step, parse_thresholds
-from bot.discord_bot import UserFacingError, first_missing_permission
-from cogs.checks import require_manage_server
-from cogs.options import clip, resolve_trust, shown, snapshot, trust_autocomplete
+from bot.domain.alerts import AlertSettings, Draft, ThresholdError, check_step, parse_thresholds
+from cogs.util import (
+    UserFacingError,
+    clip,
+    first_missing_permission,
+    require_manage_server,
+    resolve_trust,
+    shown,
+    snapshot,
+    trust_autocomplete,
+)
 
 if TYPE_CHECKING:
-    from bot.discord_bot import StrikewatchBot
+    from bot.discord_app.client import StrikewatchBot
 
 
 def _describe(settings: AlertSettings, names: dict[str, str]) -> list[str]:

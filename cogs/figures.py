@@ -10,12 +10,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.chart import trust_chart
-from bot.discord_bot import UserFacingError
-from bot.formatting import period_label
-from bot.milestones import next_threshold
+from bot.domain.formatting import period_label
+from bot.domain.milestones import next_threshold
+from bot.services.charts import trust_chart
 from cogs import render
-from cogs.options import (
+from cogs.util import (
+    UserFacingError,
     resolve_strike,
     resolve_trust,
     shown,
@@ -25,7 +25,7 @@ from cogs.options import (
 )
 
 if TYPE_CHECKING:
-    from bot.discord_bot import StrikewatchBot
+    from bot.discord_app.client import StrikewatchBot
 
 NATIONAL_STEP = 100_000
 
@@ -60,7 +60,7 @@ class Figures(commands.Cog):
             )
             return
         await interaction.response.defer(thinking=True)
-        report = await self.bot.reports.trust(found, days=period is not None)
+        report = await self.bot.snapshots.trust(found, days=period is not None)
         if period is not None:
             chosen = report.period(period.id)
             embed = (
@@ -139,7 +139,7 @@ class Figures(commands.Cog):
     async def _region_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        snap = await self.bot.reports.snapshot()
+        snap = await self.bot.snapshots.snapshot()
         regions = sorted({t.region for t in snap.trusts.values() if t.region})
         return [
             app_commands.Choice(name=r, value=r) for r in regions if current.lower() in r.lower()

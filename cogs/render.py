@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import discord
 
-from bot.formatting import date_label, day_label, number, period_label
-from bot.models import Figures, PeriodFigures
-from bot.report import LeagueRow, NationalReport, TrustReport
-from cogs.options import clip
+from bot.domain.formatting import date_label, day_label, number, period_label
+from bot.domain.records import Figures, PeriodFigures
+from bot.domain.reports import LeagueRow, NationalReport, TrustReport
+from cogs.util import clip
 
 SOURCE = "NHS England: elective activity rescheduled due to industrial action"
 DESCRIPTION_LIMIT = 4096

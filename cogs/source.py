@@ -8,13 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_bot import UserFacingError
-from bot.ingest import PollError
-from cogs.options import clip
+from bot.nhs.ingest import PollError
 from cogs.render import poll_result
+from cogs.util import UserFacingError, clip
 
 if TYPE_CHECKING:
-    from bot.discord_bot import StrikewatchBot
+    from bot.discord_app.client import StrikewatchBot
 
 
 @app_commands.default_permissions(administrator=True)

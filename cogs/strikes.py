@@ -9,16 +9,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.alerts import escape
-from bot.calendar import dates_in_text
-from bot.discord_bot import UserFacingError
-from bot.formatting import number, period_label
-from cogs.checks import manage_server
-from cogs.options import clip, shown, snapshot
+from bot.domain.alerts import escape
+from bot.domain.formatting import number, period_label
+from bot.domain.strike_calendar import dates_in_text
 from cogs.render import COLOUR, FOOTER, lines_within
+from cogs.util import UserFacingError, clip, manage_server, shown, snapshot
 
 if TYPE_CHECKING:
-    from bot.discord_bot import StrikewatchBot
+    from bot.discord_app.client import StrikewatchBot
 
 
 @app_commands.guild_only()

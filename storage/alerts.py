@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.alerts import (
+from bot.domain.alerts import (
     ENGLAND,
     AlertSettings,
     Draft,

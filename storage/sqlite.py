@@ -14,7 +14,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import Document, Figures, Release, StrikePeriod, Trust
+from bot.domain.records import Document, Figures, Release, StrikePeriod, Trust
 from storage.alerts import AlertStore
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")

@@ -1,16 +1,13 @@
-"""The strike calendar: shipped seed data, and matching a release to the strike period it reports."""
+"""The strike calendar: matching a release to the strike period it reports."""
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from importlib import resources
-from typing import Any
 
-from bot.models import StrikePeriod, Trust
+from bot.domain.records import StrikePeriod
 
 MONTHS = {
     name: number
@@ -147,39 +144,3 @@ def _best_overlap(periods: Sequence[StrikePeriod], start: date, end: date) -> St
     scored = [(_overlap(p, start, end), -abs((p.start - start).days), p) for p in periods]
     scored = [s for s in scored if s[0] > 0]
     return max(scored, key=lambda s: (s[0], s[1]))[2] if scored else None
-
-
-# -- shipped seed data ------------------------------------------------------------------------
-
-
-def _int(value: str) -> int | None:
-    value = value.strip().replace(",", "")
-    return int(value) if value else None
-
-
-def calendar_seed() -> list[dict[str, Any]]:
-    """The strike calendar shipped with Strikewatch (bot/data/strike_periods.csv)."""
-    text = (resources.files("bot") / "data" / "strike_periods.csv").read_text(encoding="utf-8")
-    return [
-        {
-            "start": date.fromisoformat(row["start_date"]),
-            "end": date.fromisoformat(row["end_date"]),
-            "staff_groups": row["staff_group"].strip(),
-            "unions": row["union"].strip(),
-            "scope": row["scope"].strip(),
-            "inpatient": _int(row["inpatient"]),
-            "outpatient": _int(row["outpatient"]),
-            "total": _int(row["total"]),
-            "source_url": row["source_url"].strip() or None,
-        }
-        for row in csv.DictReader(text.splitlines())
-    ]
-
-
-def trust_seed() -> list[Trust]:
-    """The acute trust directory shipped with Strikewatch (bot/data/acute_trusts.csv)."""
-    text = (resources.files("bot") / "data" / "acute_trusts.csv").read_text(encoding="utf-8")
-    return [
-        Trust(row["org_code"].strip().upper(), row["name"].strip(), row["region"].strip() or None)
-        for row in csv.DictReader(text.splitlines())
-    ]

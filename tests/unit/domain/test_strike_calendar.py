@@ -2,8 +2,9 @@ from datetime import date
 
 import pytest
 
-from bot.calendar import calendar_seed, date_in_filename, dates_in_text, match_period, trust_seed
-from bot.models import StrikePeriod
+from bot.domain.records import StrikePeriod
+from bot.domain.strike_calendar import date_in_filename, dates_in_text, match_period
+from bot.nhs.reference import calendar_seed, trust_seed
 
 
 @pytest.mark.parametrize(

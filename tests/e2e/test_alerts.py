@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.milestones import crossed
+from bot.domain.milestones import crossed
 from tests.fakediscord import MANAGE_GUILD, FakeDiscord, make_guild
 from tests.processes import BotProcess, clean_env, strikewatch
 from tests.replica.server import NHSReplica

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from bot.formatting import period_label
-from bot.report import TrustReport
+from bot.domain.formatting import period_label
+from bot.domain.reports import TrustReport
 
 
 def trust_chart(report: TrustReport) -> bytes:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.alerts import AlertSettings
+from bot.domain.alerts import AlertSettings
 from storage.alerts import Alert
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.alerts import ENGLAND, ThresholdError, escape, parse_thresholds
-from bot.milestones import crossed, next_threshold
+from bot.domain.alerts import ENGLAND, ThresholdError, escape, parse_thresholds
+from bot.domain.milestones import crossed, next_threshold
 
 GUILD_A, GUILD_B = 111, 222
 

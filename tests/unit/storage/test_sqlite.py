@@ -15,7 +15,7 @@ async def test_migrations_are_recorded_and_applied_once(db_url):
 
 
 async def test_seed_is_idempotent_and_keeps_release_names(store):
-    from bot.calendar import calendar_seed, trust_seed
+    from bot.nhs.reference import calendar_seed, trust_seed
 
     before = await store.dump()
     await store.seed(calendar_seed(), trust_seed())

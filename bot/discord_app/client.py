@@ -15,13 +15,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
-from bot.alerts import AlertSettings
-from bot.delivery import Courier, Delivered, DeliveryFailure
-from bot.fetch import Fetcher
-from bot.ingest import PollError, PollReport, run_poll
-from bot.report import Reports
-from bot.scheduler import Schedule
+from bot.domain.alerts import AlertSettings
+from bot.nhs.fetch import Fetcher
+from bot.nhs.ingest import PollError, PollReport
+from bot.services.courier import Courier, Delivered, DeliveryFailure
+from bot.services.polling import run_poll
+from bot.services.schedule import Schedule
+from bot.services.snapshots import SnapshotCache
 from bot.settings import Settings
+from cogs.util import UserFacingError, first_missing_permission, reply
 from storage import SQLiteStore
 from storage.alerts import Alert
 
@@ -31,23 +33,6 @@ COGS = ("cogs.figures", "cogs.strikes", "cogs.about", "cogs.alerts", "cogs.sourc
 MESSAGE_LIMIT = 2000
 PINGING_KINDS = {"trust_milestone", "national_milestone", "digest", "reminder"}
 GLOBAL_SYNC_KEY = "global_commands_sha256"
-
-
-def first_missing_permission(perms: discord.Permissions) -> str | None:
-    """The first of View Channel, Send Messages, Embed Links the bot lacks: each needs the one before,
-    so the first is the one to grant."""
-    for attr, label in (
-        ("view_channel", "View Channel"),
-        ("send_messages", "Send Messages"),
-        ("embed_links", "Embed Links"),
-    ):
-        if not getattr(perms, attr):
-            return label
-    return None
-
-
-class UserFacingError(app_commands.AppCommandError):
-    """A problem with what the member asked; its message is shown to them as it is."""
 
 
 class StrikewatchTree(app_commands.CommandTree):
@@ -83,19 +68,6 @@ class StrikewatchTree(app_commands.CommandTree):
         await reply(interaction, message, ephemeral=True)
 
 
-async def reply(
-    interaction: discord.Interaction, content: str, *, ephemeral: bool = True, **kwargs
-) -> None:
-    """Answer whether or not the interaction was already answered or deferred."""
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(content, ephemeral=ephemeral, **kwargs)
-        else:
-            await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
-    except discord.HTTPException:
-        log.warning("could not answer interaction %s", interaction.id, exc_info=True)
-
-
 class StrikewatchBot(commands.Bot):
     def __init__(
         self, settings: Settings, store: SQLiteStore, http_client: httpx.AsyncClient, **options
@@ -113,7 +85,7 @@ class StrikewatchBot(commands.Bot):
         self.settings = settings
         self.store = store
         self.http_client = http_client
-        self.reports = Reports(store)
+        self.snapshots = SnapshotCache(store)
         self.version = __version__
         self.courier = Courier(store, self.send_alert)
         self.schedule: Schedule | None = None

@@ -376,8 +376,9 @@ def test_redirects_are_followed(nhs, env):
 
 
 async def test_a_poll_that_hangs_is_abandoned_at_its_deadline_and_recorded(nhs, store, settings):
-    from bot.fetch import Fetcher, make_client
-    from bot.ingest import PollError, run_poll
+    from bot.nhs.fetch import Fetcher, make_client
+    from bot.nhs.ingest import PollError
+    from bot.services.polling import run_poll
 
     standard_site(nhs, n_trusts=5)
     nhs.hang(nhs.page_path, 5, times=3)

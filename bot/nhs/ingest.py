@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.calendar import date_in_filename, match_period
-from bot.fetch import Fetcher, FetchError, spreadsheet_links
-from bot.models import Document, StrikePeriod
+from bot.domain.records import Document, StrikePeriod
+from bot.domain.strike_calendar import date_in_filename, match_period
+from bot.nhs.fetch import Fetcher, FetchError
+from bot.nhs.page import spreadsheet_links
+from bot.nhs.workbook import NotStrikeData, ParsedWorkbook, WorkbookError, read_workbook
 from bot.settings import Settings
-from bot.workbook import NotStrikeData, ParsedWorkbook, WorkbookError, read_workbook
 from storage import SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -351,20 +352,3 @@ class Ingestor:
         published = _published(document.url, got.last_modified, datetime.now(UTC).date())
         source = Source(document.url, document.link_text, published, got.etag, got.last_modified)
         return await self.ingest(got.body, source)
-
-
-async def run_poll(store: SQLiteStore, settings: Settings, fetcher: Fetcher) -> PollReport:
-    """One recorded poll with a total deadline: what the CLI, the schedule and /source poll run."""
-    poll_id = await store.start_poll()
-    try:
-        async with asyncio.timeout(settings.poll_deadline_seconds):
-            report = await Ingestor(store, settings, fetcher).poll()
-    except TimeoutError:
-        error = f"the poll did not finish within {settings.poll_deadline_seconds:g} s"
-        await store.finish_poll(poll_id, ok=False, summary={}, error=error)
-        raise PollError(error) from None
-    except PollError as exc:
-        await store.finish_poll(poll_id, ok=False, summary={}, error=str(exc))
-        raise
-    await store.finish_poll(poll_id, ok=True, summary=report.summary(), error=None)
-    return report

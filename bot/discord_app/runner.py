@@ -11,9 +11,9 @@ import discord
 import yarl
 
 from bot.app import open_seeded_store
-from bot.discord_bot import StrikewatchBot
+from bot.discord_app.client import StrikewatchBot
 from bot.errors import RunError
-from bot.fetch import make_client
+from bot.nhs.fetch import make_client
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.models import Trust
+from bot.domain.records import Trust
 
 _APOSTROPHE = re.compile(r"['’`]")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from bot.alerts import Draft
-from bot.delivery import Courier, Delivered, DeliveryFailure
+from bot.domain.alerts import Draft
+from bot.services.courier import Courier, Delivered, DeliveryFailure
 
 
 class ScriptedSender:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.formatting import number, period_label
-from bot.milestones import crossed
+from bot.domain.formatting import number, period_label
+from bot.domain.milestones import crossed
 
 ENGLAND = "ENGLAND"
 LONDON = ZoneInfo("Europe/London")

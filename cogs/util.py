@@ -1,25 +1,76 @@
-"""Slash-command options shared by the cogs: trust and strike autocomplete, and resolving what was typed."""
+"""What the cogs share: errors shown to members, replies, permission checks, and the trust and strike options."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
-from bot.discord_bot import UserFacingError
-from bot.formatting import period_label
-from bot.models import StrikePeriod, Trust
-from bot.report import Snapshot
-from bot.trusts import normalise
+from bot.domain.formatting import period_label
+from bot.domain.records import StrikePeriod, Trust
+from bot.domain.reports import Snapshot
+from bot.domain.trust_search import normalise
 
 if TYPE_CHECKING:
-    from bot.discord_bot import StrikewatchBot
+    from bot.discord_app.client import StrikewatchBot
+
+log = logging.getLogger(__name__)
 
 MAX_CHOICES = 25
 MAX_NAME = 100
 MAX_QUERY = 200  # the options' max_length: Discord enforces it, but a client may not
 NO_FIGURES = "No figures yet: the first poll has not finished. Try again in a few minutes."
+
+
+class UserFacingError(app_commands.AppCommandError):
+    """A problem with what the member asked; its message is shown to them as it is."""
+
+
+async def reply(
+    interaction: discord.Interaction, content: str, *, ephemeral: bool = True, **kwargs
+) -> None:
+    """Answer whether or not the interaction was already answered or deferred."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=ephemeral, **kwargs)
+        else:
+            await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
+    except discord.HTTPException:
+        log.warning("could not answer interaction %s", interaction.id, exc_info=True)
+
+
+def first_missing_permission(perms: discord.Permissions) -> str | None:
+    """The first of View Channel, Send Messages, Embed Links the bot lacks: each needs the one before,
+    so the first is the one to grant."""
+    for attr, label in (
+        ("view_channel", "View Channel"),
+        ("send_messages", "Send Messages"),
+        ("embed_links", "Embed Links"),
+    ):
+        if not getattr(perms, attr):
+            return label
+    return None
+
+
+def require_manage_server(interaction: discord.Interaction) -> None:
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    if not interaction.permissions.manage_guild:
+        raise UserFacingError(
+            "Only members with the Manage Server permission can change Strikewatch's alerts."
+        )
+
+
+def manage_server():
+    """A check for one command (e.g. /strikes announce inside a group everyone may use)."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        require_manage_server(interaction)
+        return True
+
+    return app_commands.check(predicate)
 
 
 def clip(text: str, limit: int) -> str:
@@ -40,7 +91,7 @@ def strike_name(period: StrikePeriod) -> str:
 
 async def snapshot(interaction: discord.Interaction) -> Snapshot:
     bot: StrikewatchBot = interaction.client  # type: ignore[assignment]
-    return await bot.reports.snapshot()
+    return await bot.snapshots.snapshot()
 
 
 async def snapshot_with_figures(interaction: discord.Interaction) -> Snapshot:

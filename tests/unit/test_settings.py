@@ -48,6 +48,6 @@ def test_env_example_documents_every_setting():
 
     from bot.settings import Settings
 
-    example = (Path(__file__).resolve().parents[1] / ".env.example").read_text()
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     for name in Settings.model_fields:
         assert f"{name.upper()}=" in example, f"{name.upper()} is not in .env.example"

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot.workbook import NotStrikeData, ParsedWorkbook, WorkbookError, read_workbook
+from bot.nhs.workbook import NotStrikeData, ParsedWorkbook, WorkbookError, read_workbook
 from tests.replica import workbooks as gen
 
 CAP = 50 * 1024 * 1024

@@ -1,8 +1,8 @@
 import pytest
 
-from bot.calendar import trust_seed
-from bot.models import Trust
-from bot.trusts import TrustIndex
+from bot.domain.records import Trust
+from bot.domain.trust_search import TrustIndex
+from bot.nhs.reference import trust_seed
 
 
 @pytest.fixture(scope="module")
