@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.domain.figures import Figures
+
 
 @dataclass(frozen=True, slots=True)
 class Trust:
@@ -68,20 +70,6 @@ class Document:
     status: str | None  # ingested | skipped | failed | None (never fetched)
     error: str | None
     checked_at: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Figures:
-    """Inpatient and outpatient rescheduled; None is "not reported", never 0."""
-
-    inpatient: int | None
-    outpatient: int | None
-
-    @property
-    def total(self) -> int | None:
-        if self.inpatient is None and self.outpatient is None:
-            return None
-        return (self.inpatient or 0) + (self.outpatient or 0)
 
 
 @dataclass(frozen=True, slots=True)
