@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.app import open_seeded_store  # noqa: E402
+from bot.domain.records import NewRelease, ReleaseStatus, TrustDay  # noqa: E402
+from bot.domain.releases import record_release  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.fakediscord import FakeDiscord, make_guild  # noqa: E402
 from tests.processes import BotProcess, clean_env  # noqa: E402
@@ -48,9 +50,9 @@ async def configure(db: Path, channels: dict[int, int]) -> None:
     store = await open_seeded_store(Settings(database_url=f"sqlite:///{db}"))
     try:
         for guild_id, channel_id in channels.items():
-            await store.update_alert_settings(guild_id, channel_id=channel_id)
-        poll = await store.start_poll()
-        await store.finish_poll(poll, ok=True, summary={"bench": True}, error=None)
+            await store.servers.update(guild_id, channel_id=channel_id)
+        poll = await store.polls.start()
+        await store.polls.finish(poll, ok=True, summary={"bench": True}, error=None)
     finally:
         await store.close()
 
@@ -60,17 +62,18 @@ async def store_release(db: Path) -> tuple[float, int]:
     time just after its transaction committed and England's total."""
     store = await open_seeded_store(Settings(database_url=f"sqlite:///{db}"))
     try:
-        codes = [t.org_code for t in await store.trusts()]
-        period = (await store.periods())[0]
-        figures = [(code, period.start, 200, 620) for code in codes]
-        await store.add_release(
-            {
-                "url": "https://example.invalid/bench-alerts.xlsx",
-                "published": period.end + timedelta(days=10),
-                "sha256": "b" * 64,
-                "status": "ingested",
-                "period_id": period.id,
-            },
+        codes = [t.org_code for t in await store.calendar.trusts()]
+        period = (await store.calendar.periods())[0]
+        figures = [TrustDay(code, period.start, 200, 620) for code in codes]
+        await record_release(
+            store,
+            NewRelease(
+                url="https://example.invalid/bench-alerts.xlsx",
+                published=period.end + timedelta(days=10),
+                sha256="b" * 64,
+                status=ReleaseStatus.INGESTED,
+                period_id=period.id,
+            ),
             figures=figures,
         )
         stored = time.monotonic()

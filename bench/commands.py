@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.app import open_seeded_store  # noqa: E402
+from bot.domain.records import NewRelease, ReleaseStatus, TrustDay  # noqa: E402
+from bot.domain.releases import record_release  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.fakediscord import FakeDiscord, make_guild  # noqa: E402
 from tests.processes import BotProcess, clean_env  # noqa: E402
@@ -39,10 +41,10 @@ QUERIES = ["mor", "royal", "leeds", "kings", "birm", "RTX", "oxford", "Newcastle
 async def fill_store(db: Path, n_trusts: int, n_periods: int) -> list[str]:
     """n_trusts x n_periods, five strike days each, straight through the store's interface."""
     store = await open_seeded_store(Settings(database_url=f"sqlite:///{db}"))
-    codes = [t.org_code for t in await store.trusts()]
+    codes = [t.org_code for t in await store.calendar.trusts()]
     codes += [f"RZ{i:02d}" for i in range(n_trusts - len(codes))]
     rng = random.Random(7)
-    periods = await store.periods()
+    periods = await store.calendar.periods()
     extra = n_periods - len(periods)
     new_dates = [
         (date(2027, 1, 4) + timedelta(days=14 * i), date(2027, 1, 8) + timedelta(days=14 * i))
@@ -53,21 +55,22 @@ async def fill_store(db: Path, n_trusts: int, n_periods: int) -> list[str]:
     ]
     for n, (period_id, start, new) in enumerate(targets):
         figures = [
-            (code, start + timedelta(days=d), rng.randint(0, 300), rng.randint(0, 1500))
+            TrustDay(code, start + timedelta(days=d), rng.randint(0, 300), rng.randint(0, 1500))
             for code in codes
             for d in range(5)
         ]
         names = {
             c: (f"Bench Hospitals NHS Trust {c}", "London") for c in codes if c.startswith("RZ")
         }
-        await store.add_release(
-            {
-                "url": f"https://example.invalid/r{n}.xlsx",
-                "published": start + timedelta(days=10),
-                "sha256": f"{n:064x}",
-                "status": "ingested",
-                "period_id": period_id,
-            },
+        await record_release(
+            store,
+            NewRelease(
+                url=f"https://example.invalid/r{n}.xlsx",
+                published=start + timedelta(days=10),
+                sha256=f"{n:064x}",
+                status=ReleaseStatus.INGESTED,
+                period_id=period_id,
+            ),
             figures=figures,
             trust_names=names,
             new_period=new,

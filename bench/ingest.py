@@ -43,10 +43,10 @@ def generate(folder: Path, n_releases: int, n_trusts: int) -> list[tuple[str, st
     out = []
     for i in range(n_releases):
         period = periods[i % len(periods)]
-        start = period["start"] + timedelta(
+        start = period.start + timedelta(
             days=365 * (i // len(periods)) * 3
         )  # beyond 34: later years
-        end = start + (period["end"] - period["start"])
+        end = start + (period.end - period.start)
         days = [start + timedelta(days=d) for d in range((end - start).days + 1)][:5]
         release = wb.make_release(trusts, days, seed=i, missing=0.02)
         name = f"workforce-and-reschedule-sitrep-{(end + timedelta(days=5)):%Y%m%d}-{i:02d}.xlsx"
@@ -62,6 +62,7 @@ def measure(folder: Path, links: list[tuple[str, str]]) -> dict:
     from bot.app import open_seeded_store
     from bot.nhs.fetch import Fetcher, make_client
     from bot.nhs.ingest import Ingestor
+    from bot.nhs.poller import Poller
     from bot.settings import Settings
     from tests.replica.server import NHSReplica
 
@@ -97,14 +98,12 @@ def measure(folder: Path, links: list[tuple[str, str]]) -> dict:
             settings = Settings(database_url=f"sqlite:///{db}", nhs_index_url=nhs.page_url)
             store = await open_seeded_store(settings)
             async with make_client(settings.http_user_agent, 30) as client:
-                ingestor = Ingestor(
-                    store, settings, Fetcher(client, deadline=30, retries=0, backoff=0)
-                )
+                poller = Poller(store, settings, Fetcher(client, deadline=30, retries=0, backoff=0))
                 t = time.perf_counter()
-                first = await ingestor.poll()
+                first = await poller.poll()
                 first_time = time.perf_counter() - t
                 nhs.reset_log()
-                second = await ingestor.poll()
+                second = await poller.poll()
             await store.close()
             workbook_bytes = sum(r.bytes_sent for r in nhs.requests if r.path != nhs.page_path)
             return {

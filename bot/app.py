@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import sys
 
+from bot.domain.ports import Store
 from bot.nhs.reference import calendar_seed, trust_seed
 from bot.settings import Settings
-from storage import SQLiteStore, open_store
+from storage import open_store
 
 
 def configure_logging(settings: Settings) -> None:
@@ -29,11 +30,11 @@ def configure_logging(settings: Settings) -> None:
     )
 
 
-async def open_seeded_store(settings: Settings) -> SQLiteStore:
+async def open_seeded_store(settings: Settings) -> Store:
     """Open the store (migrations run) and load the shipped calendar and trust directory."""
     store = await open_store(settings.database_url)
     try:
-        await store.seed(calendar_seed(), trust_seed())
+        await store.calendar.seed(calendar_seed(), trust_seed())
     except BaseException:
         await store.close()
         raise

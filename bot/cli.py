@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -14,18 +13,19 @@ from pathlib import Path
 from bot import __version__
 from bot.app import configure_logging, open_seeded_store
 from bot.domain.formatting import number, period_label
+from bot.domain.ports import Store
 from bot.domain.records import StrikePeriod
 from bot.domain.strike_calendar import date_in_filename, match_period
 from bot.domain.trust_search import TrustIndex
-from bot.errors import CommandError
+from bot.errors import CommandError, StrikewatchError
 from bot.nhs.fetch import Fetcher, make_client
-from bot.nhs.ingest import Ingestor, Outcome, PollError
+from bot.nhs.ingest import Ingestor, Outcome, OutcomeKind
+from bot.nhs.poller import PollError
 from bot.nhs.reference import calendar_seed
 from bot.nhs.workbook import WorkbookError, read_workbook
 from bot.services.polling import run_poll
 from bot.services.snapshots import SnapshotCache
 from bot.settings import Settings, SettingsError, load_settings
-from storage import SQLiteStore, StoreError
 
 
 def _print_outcomes(outcomes: list[Outcome]) -> None:
@@ -35,13 +35,11 @@ def _print_outcomes(outcomes: list[Outcome]) -> None:
         print(f"{o.kind:<9} {o.url}{label}{detail}")
         if o.validation != "ok":
             print(f"          check: {o.validation}")
-    counts = {
-        k: sum(o.kind == k for o in outcomes) for k in ("new", "revised", "unchanged", "skipped")
-    }
+    counts = {str(k): sum(o.kind == k for o in outcomes) for k in OutcomeKind}
     print(", ".join(f"{n} {k}" for k, n in counts.items()))
 
 
-async def cmd_poll(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
+async def cmd_poll(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     async with make_client(settings.http_user_agent, settings.http_deadline_seconds) as client:
         try:
             report = await run_poll(store, settings, Fetcher.from_settings(client, settings))
@@ -55,7 +53,7 @@ async def cmd_poll(settings: Settings, store: SQLiteStore, args: argparse.Namesp
     return 0
 
 
-async def cmd_import(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
+async def cmd_import(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     _print_outcomes(await Ingestor(store, settings).import_files([Path(p) for p in args.paths]))
     return 0
 
@@ -73,8 +71,7 @@ def cmd_inspect(settings: Settings, args: argparse.Namespace) -> int:
     except WorkbookError as exc:
         raise CommandError(str(exc)) from None
     periods = [
-        StrikePeriod(i, p["start"], p["end"], p["staff_groups"])
-        for i, p in enumerate(calendar_seed())
+        StrikePeriod(i, p.start, p.end, p.staff_groups) for i, p in enumerate(calendar_seed())
     ]
     match = match_period(
         periods,
@@ -82,8 +79,8 @@ def cmd_inspect(settings: Settings, args: argparse.Namespace) -> int:
         days=parsed.days,
         published=date_in_filename(path.name),
     )
-    inpatient = sum(r.inpatient or 0 for r in parsed.rows)
-    outpatient = sum(r.outpatient or 0 for r in parsed.rows)
+    check = parsed.england_check
+    inpatient, outpatient = check.summed
     trusts = sorted({r.org_code for r in parsed.rows})
     period = (
         f"{period_label(match.period.start, match.period.end)} ({match.period.staff_groups})"
@@ -106,11 +103,11 @@ def cmd_inspect(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"sums:        inpatient {inpatient:,}, outpatient {outpatient:,}, total {inpatient + outpatient:,}"
     )
-    if parsed.england:
-        e_in, e_out = parsed.england
-        agrees = (e_in in (None, inpatient)) and (e_out in (None, outpatient))
+    if check.stated:
+        e_in, e_out = check.stated
         print(
-            f"England row: inpatient {number(e_in)}, outpatient {number(e_out)}: {'matches' if agrees else 'DIFFERS'}"
+            f"England row: inpatient {number(e_in)}, outpatient {number(e_out)}:"
+            f" {'matches' if check.agrees else 'DIFFERS'}"
         )
     else:
         print("England row: none")
@@ -119,8 +116,8 @@ def cmd_inspect(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_trust(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
-    trust, matches = TrustIndex(await store.trusts()).resolve(args.query)
+async def cmd_trust(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    trust, matches = TrustIndex(await store.calendar.trusts()).resolve(args.query)
     if trust is None:
         names = "; ".join(f"{m.trust.name} ({m.trust.org_code})" for m in matches) or "none close"
         raise CommandError(f"no single trust matches {args.query!r}; closest: {names}")
@@ -146,7 +143,7 @@ async def cmd_trust(settings: Settings, store: SQLiteStore, args: argparse.Names
     return 0
 
 
-async def cmd_national(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
+async def cmd_national(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     report = await SnapshotCache(store).national()
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
@@ -162,21 +159,21 @@ async def cmd_national(settings: Settings, store: SQLiteStore, args: argparse.Na
     return 0
 
 
-async def cmd_strikes(settings: Settings, store: SQLiteStore, args: argparse.Namespace) -> int:
+async def cmd_strikes(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     strikes = await SnapshotCache(store).strikes(date.today())
     if args.json:
-        print(json.dumps(strikes, indent=2))
+        print(json.dumps([s.as_json() for s in strikes], indent=2))
         return 0
     for s in strikes:
-        label = period_label(date.fromisoformat(s["start"]), date.fromisoformat(s["end"]))
-        total = number(s["national_total"]) if s["national_total"] is not None else "-"
+        label = period_label(s.period.start, s.period.end)
+        total = number(s.national_total) if s.national_total is not None else "-"
         print(
-            f"{label:<24} {s['status']:<9} {s['staff_groups'][:34]:<34} {s['unions'][:30]:<30} {total:>10}"
+            f"{label:<24} {s.status:<9} {s.period.staff_groups[:34]:<34} {s.period.unions[:30]:<30} {total:>10}"
         )
     return 0
 
 
-STORE_COMMANDS: dict[str, Callable[[Settings, SQLiteStore, argparse.Namespace], Awaitable[int]]] = {
+STORE_COMMANDS: dict[str, Callable[[Settings, Store, argparse.Namespace], Awaitable[int]]] = {
     "poll": cmd_poll,
     "import": cmd_import,
     "trust": cmd_trust,
@@ -229,11 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"strikewatch: {exc}", file=sys.stderr)
         return 2
-    except (CommandError, StoreError) as exc:
+    except StrikewatchError as exc:  # the store, the source and the commands each say why
         print(f"strikewatch: {exc}", file=sys.stderr)
-        return 1
-    except sqlite3.Error as exc:
-        print(f"strikewatch: database error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -1,7 +1,16 @@
-"""Errors that end a command with one line on stderr and a non-zero exit, never a traceback."""
+"""The one root of every error Strikewatch raises on purpose; each layer subclasses it.
+
+Each boundary translates what it meets into its own subclass (the store wraps driver errors in
+StoreError, the NHS source wraps HTTP and workbook trouble), so callers above a boundary catch
+StrikewatchError subclasses, never a driver's or a library's exceptions.
+"""
 
 
-class CommandError(Exception):
+class StrikewatchError(Exception):
+    """Something went wrong that we can explain in one line: the message says what and why."""
+
+
+class CommandError(StrikewatchError):
     """The command could not do its work; the message says why in one line."""
 
 

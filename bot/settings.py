@@ -9,11 +9,12 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import __version__
+from bot.errors import StrikewatchError
 
 DEFAULT_INDEX_URL = "https://www.england.nhs.uk/publication/preparedness-for-potential-industrial-action-in-the-nhs/"
 
 
-class SettingsError(Exception):
+class SettingsError(StrikewatchError):
     """One line that names the setting and what is wrong with it."""
 
 

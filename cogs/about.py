@@ -25,7 +25,7 @@ class About(commands.Cog):
     )
     async def about(self, interaction: discord.Interaction) -> None:
         snap = await self.bot.snapshots.snapshot()
-        polls = await self.bot.store.last_polls(1)
+        polls = await self.bot.store.polls.last(1)
         embed = discord.Embed(title="Strikewatch", colour=COLOUR)
         embed.description = (
             "Appointments and operations rescheduled because of strikes, per NHS trust, "
@@ -38,7 +38,7 @@ class About(commands.Cog):
             poll = polls[0]
             embed.add_field(
                 name="Last poll",
-                value=f"{poll['started_at']} UTC, {poll_result(poll)}",
+                value=f"{poll.started_at} UTC, {poll_result(poll)}",
                 inline=False,
             )
         else:

@@ -9,7 +9,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.alerts import AlertSettings, Draft, ThresholdError, check_step, parse_thresholds
+from bot.domain.alerts import (
+    AlertKind,
+    AlertSettings,
+    AlertStatus,
+    Draft,
+    ThresholdError,
+    check_step,
+    parse_thresholds,
+)
 from cogs.util import (
     UserFacingError,
     clip,
@@ -70,8 +78,8 @@ class Track(ServerAdminGroup, group_name="track", group_description="Trusts this
         self, interaction: discord.Interaction, trust: app_commands.Range[str, 1, 200]
     ) -> None:
         found = resolve_trust(await snapshot(interaction), trust)
-        added = await self.bot.store.track(interaction.guild_id, found.org_code)
-        settings = await self.bot.store.alert_settings(interaction.guild_id)
+        added = await self.bot.store.servers.track(interaction.guild_id, found.org_code)
+        settings = await self.bot.store.servers.settings(interaction.guild_id)
         state = "Now tracking" if added else "Already tracking"
         hint = "" if settings.channel_id else " Set where alerts go with /alerts channel."
         await interaction.response.send_message(
@@ -83,7 +91,7 @@ class Track(ServerAdminGroup, group_name="track", group_description="Trusts this
     async def _tracked_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        settings = await self.bot.store.alert_settings(interaction.guild_id or 0)
+        settings = await self.bot.store.servers.settings(interaction.guild_id or 0)
         snap = await snapshot(interaction)
         names = {c: snap.trusts[c].name if c in snap.trusts else c for c in settings.tracked}
         return [
@@ -98,7 +106,7 @@ class Track(ServerAdminGroup, group_name="track", group_description="Trusts this
         self, interaction: discord.Interaction, trust: app_commands.Range[str, 1, 200]
     ) -> None:
         found = resolve_trust(await snapshot(interaction), trust)
-        removed = await self.bot.store.untrack(interaction.guild_id, found.org_code)
+        removed = await self.bot.store.servers.untrack(interaction.guild_id, found.org_code)
         text = "No longer tracking" if removed else "This server was not tracking"
         await interaction.response.send_message(
             f"{text} {shown(found.name, 100)} ({found.org_code}).", ephemeral=True
@@ -106,7 +114,7 @@ class Track(ServerAdminGroup, group_name="track", group_description="Trusts this
 
     @app_commands.command(name="list", description="The trusts this server follows")
     async def list_(self, interaction: discord.Interaction) -> None:
-        settings = await self.bot.store.alert_settings(interaction.guild_id)
+        settings = await self.bot.store.servers.settings(interaction.guild_id)
         snap = await snapshot(interaction)
         lines = [
             f"- {clip(snap.trusts[c].name if c in snap.trusts else c, 90)} ({c})"
@@ -139,7 +147,7 @@ class Alerts(
             raise UserFacingError(
                 f"Strikewatch is missing {missing} in <#{channel.id}>: grant it, then try again."
             )
-        await self.bot.store.update_alert_settings(interaction.guild_id, channel_id=channel.id)
+        await self.bot.store.servers.update(interaction.guild_id, channel_id=channel.id)
         await interaction.response.send_message(
             f"Alerts will be posted in <#{channel.id}>.", ephemeral=True
         )
@@ -156,9 +164,7 @@ class Alerts(
             raise UserFacingError(
                 "Pick a role members can hold: not @everyone, and not a bot's own role."
             )
-        await self.bot.store.update_alert_settings(
-            interaction.guild_id, role_id=role.id if role else None
-        )
+        await self.bot.store.servers.update(interaction.guild_id, role_id=role.id if role else None)
         text = f"Alerts will ping <@&{role.id}>." if role else "Alerts will ping nobody."
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -187,7 +193,7 @@ class Alerts(
                 )
         except ThresholdError as exc:
             raise UserFacingError(f"Nothing changed: {exc}.") from None
-        settings = await self.bot.store.update_alert_settings(interaction.guild_id, **changes)
+        settings = await self.bot.store.servers.update(interaction.guild_id, **changes)
         snap = await snapshot(interaction)
         await interaction.response.send_message(
             "\n".join(_describe(settings, {c: t.name for c, t in snap.trusts.items()})[3:5]),
@@ -199,7 +205,7 @@ class Alerts(
         description="Also post one message per release with the tracked trusts' figures",
     )
     async def digest(self, interaction: discord.Interaction, state: Literal["on", "off"]) -> None:
-        await self.bot.store.update_alert_settings(interaction.guild_id, digest=state == "on")
+        await self.bot.store.servers.update(interaction.guild_id, digest=state == "on")
         await interaction.response.send_message(f"Release digests are {state}.", ephemeral=True)
 
     @app_commands.command(
@@ -207,23 +213,27 @@ class Alerts(
     )
     async def status(self, interaction: discord.Interaction) -> None:
         store = self.bot.store
-        settings = await store.alert_settings(interaction.guild_id)
+        settings = await store.servers.settings(interaction.guild_id)
         snap = await snapshot(interaction)
         lines = _describe(settings, {c: t.name for c, t in snap.trusts.items()})
-        sent = await store.alerts(interaction.guild_id, status="sent", limit=1)
+        sent = await store.outbox.of_server(interaction.guild_id, status=AlertStatus.SENT, limit=1)
         lines.append(
             f"**Last delivery:** {sent[0].sent_at} UTC ({sent[0].kind.replace('_', ' ')})"
             if sent
             else "**Last delivery:** none yet"
         )
-        pending = await store.alerts(interaction.guild_id, status="pending", limit=100)
+        pending = await store.outbox.of_server(
+            interaction.guild_id, status=AlertStatus.PENDING, limit=100
+        )
         if pending:
             waiting = [a for a in pending if a.error]
             lines.append(
                 f"**Waiting to send:** {len(pending)}"
                 + (f" (retrying: {clip(waiting[0].error, 150)})" if waiting else "")
             )
-        failed = await store.alerts(interaction.guild_id, status="failed", limit=10)
+        failed = await store.outbox.of_server(
+            interaction.guild_id, status=AlertStatus.FAILED, limit=10
+        )
         if failed:
             lines.append("**Failed deliveries:**")
             lines += [
@@ -236,12 +246,14 @@ class Alerts(
 
     @app_commands.command(name="test", description="Post a sample alert to the alert channel")
     async def test(self, interaction: discord.Interaction) -> None:
-        settings = await self.bot.store.alert_settings(interaction.guild_id)
+        settings = await self.bot.store.servers.settings(interaction.guild_id)
         if not settings.channel_id:
             raise UserFacingError("Set a channel first with /alerts channel.")
         key = datetime.now(UTC).isoformat(timespec="microseconds")
         body = "This is a test alert from Strikewatch: milestones and release figures for your tracked trusts will arrive here."
-        await self.bot.store.add_alert(Draft(interaction.guild_id, "test", "test", key, body))
+        await self.bot.store.outbox.add(
+            Draft(interaction.guild_id, AlertKind.TEST, "test", key, body)
+        )
         if self.bot.schedule:
             self.bot.schedule.deliver_now()
         await interaction.response.send_message(

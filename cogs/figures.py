@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.formatting import period_label
-from bot.domain.milestones import next_threshold
+from bot.domain.milestones import NATIONAL_STEP, next_threshold
 from bot.services.charts import trust_chart
 from cogs import render
 from cogs.util import (
@@ -26,8 +26,6 @@ from cogs.util import (
 
 if TYPE_CHECKING:
     from bot.discord_app.client import StrikewatchBot
-
-NATIONAL_STEP = 100_000
 
 
 class Figures(commands.Cog):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import discord
 
+from bot.domain.figures import Figures
 from bot.domain.formatting import date_label, day_label, number, period_label
-from bot.domain.records import Figures, PeriodFigures
+from bot.domain.records import PeriodFigures, PollRecord
 from bot.domain.reports import LeagueRow, NationalReport, TrustReport
 from cogs.util import clip
 
@@ -124,11 +125,11 @@ def league_embed(rows: list[LeagueRow], title: str) -> discord.Embed:
     return embed
 
 
-def poll_result(poll: dict) -> str:
+def poll_result(poll: PollRecord) -> str:
     """One recorded poll in words, for /about and /source status."""
-    if poll["ok"]:
-        s = poll["summary"] or {}
+    if poll.ok:
+        s = poll.summary or {}
         return f"ok: {s.get('new', 0)} new, {s.get('revised', 0)} revised, {s.get('skipped', 0)} skipped"
-    if poll["ok"] is None:
+    if poll.ok is None:
         return "running, or interrupted"
-    return f"failed: {clip(poll['error'] or '', 300)}"
+    return f"failed: {clip(poll.error or '', 300)}"

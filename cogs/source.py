@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.nhs.ingest import PollError
+from bot.nhs.poller import PollError
 from cogs.render import poll_result
 from cogs.util import UserFacingError, clip
 
@@ -48,7 +48,7 @@ class Source(
 
     @app_commands.command(name="status", description="Last polls, failures and the next run")
     async def status(self, interaction: discord.Interaction) -> None:
-        polls = await self.bot.store.last_polls(5)
+        polls = await self.bot.store.polls.last(5)
         lines = [f"**Source:** {self.bot.settings.nhs_index_url}"]
         next_poll = self.bot.schedule.next_poll if self.bot.schedule else None
         lines.append(
@@ -56,8 +56,8 @@ class Source(
             if next_poll
             else "**Next poll:** not scheduled"
         )
-        lines += [f"- {poll['started_at']} UTC: {poll_result(poll)}" for poll in polls]
-        owner_reports = await self.bot.store.alerts(0, limit=3)
+        lines += [f"- {poll.started_at} UTC: {poll_result(poll)}" for poll in polls]
+        owner_reports = await self.bot.store.outbox.of_server(0, limit=3)
         lines += [
             f"- report: {clip(a.body.splitlines()[0], 200)} ({a.status})" for a in owner_reports
         ]

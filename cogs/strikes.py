@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.alerts import escape
-from bot.domain.formatting import number, period_label
+from bot.domain import announcements
+from bot.domain.announcements import AnnouncedStrike
+from bot.domain.formatting import escape, number, period_label
 from bot.domain.strike_calendar import dates_in_text
 from cogs.render import COLOUR, FOOTER, lines_within
 from cogs.util import UserFacingError, clip, manage_server, shown, snapshot
@@ -37,23 +38,21 @@ class Strikes(commands.GroupCog, group_name="strikes", group_description="The st
         strikes = [
             s
             for s in snap.strikes(today)
-            if when == "all"
-            or s["status"] == when
-            or (when == "upcoming" and s["status"] == "ongoing")
+            if when == "all" or s.status == when or (when == "upcoming" and s.status == "ongoing")
         ]
         lines = []
         for s in reversed(strikes):
-            label = period_label(date.fromisoformat(s["start"]), date.fromisoformat(s["end"]))
+            label = period_label(s.period.start, s.period.end)
             total = ""
-            if s["national_total"] is not None:
-                source = "" if s["national_total_source"] == "release" else " as published"
-                total = f": **{number(s['national_total'])}** rescheduled{source}"
-            status = "" if s["status"] == "past" else f" ({s['status']})"
+            if s.national_total is not None:
+                source = "" if s.national_total_source == "release" else " as published"
+                total = f": **{number(s.national_total)}** rescheduled{source}"
+            status = "" if s.status == "past" else f" ({s.status})"
             lines.append(
-                f"**{label}**{status} · {clip(s['staff_groups'], 50)} · {clip(s['unions'], 50)}{total}"
+                f"**{label}**{status} · {clip(s.period.staff_groups, 50)} · {clip(s.period.unions, 50)}{total}"
             )
         if interaction.guild_id and when != "past":
-            for a in await self.bot.store.announced_strikes(interaction.guild_id):
+            for a in await self.bot.store.announcements.of_server(interaction.guild_id):
                 if a.end >= today:
                     unions = f" · {clip(escape(a.unions), 50)}" if a.unions else ""
                     lines.insert(
@@ -99,16 +98,21 @@ class Strikes(commands.GroupCog, group_name="strikes", group_description="The st
             raise UserFacingError(
                 "A strike longer than 60 days is more likely a typo: check the dates."
             )
-        strike = await self.bot.store.announce_strike(
-            interaction.guild_id,
-            first,
-            last,
-            staff_group.strip(),
-            (union or "").strip(),
-            (note or "").strip(),
-            interaction.user.id,
+        strike = await announcements.announce(
+            self.bot.store,
+            AnnouncedStrike(
+                0,
+                interaction.guild_id,
+                first,
+                last,
+                staff_group.strip(),
+                (union or "").strip(),
+                (note or "").strip(),
+            ),
+            created_by=interaction.user.id,
+            now=datetime.now(UTC),
         )
-        settings = await self.bot.store.alert_settings(interaction.guild_id)
+        settings = await self.bot.store.servers.settings(interaction.guild_id)
         where = (
             f"<#{settings.channel_id}>"
             if settings.channel_id
@@ -123,7 +127,7 @@ class Strikes(commands.GroupCog, group_name="strikes", group_description="The st
     async def _announced_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        strikes = await self.bot.store.announced_strikes(interaction.guild_id or 0)
+        strikes = await self.bot.store.announcements.of_server(interaction.guild_id or 0)
         choices = [
             app_commands.Choice(
                 name=clip(f"{period_label(a.start, a.end)} {a.staff_group}", 100), value=str(a.id)
@@ -141,7 +145,7 @@ class Strikes(commands.GroupCog, group_name="strikes", group_description="The st
         self, interaction: discord.Interaction, strike: app_commands.Range[str, 1, 100]
     ) -> None:
         cancelled = (
-            await self.bot.store.cancel_strike(interaction.guild_id, int(strike))
+            await announcements.cancel(self.bot.store, interaction.guild_id, int(strike))
             if strike.isdigit()
             else None
         )

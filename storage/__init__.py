@@ -1,8 +1,9 @@
-"""Where Strikewatch keeps its figures: a small interface over the database, SQL stays inside."""
+"""Where Strikewatch keeps its figures: the domain's ports (bot/domain/ports.py) over a database."""
 
 from __future__ import annotations
 
-from storage.sqlite import SQLiteStore, StoreError
+from storage.errors import StoreError
+from storage.sqlite.store import SQLiteStore
 
 __all__ = ["SQLiteStore", "StoreError", "open_store"]
 

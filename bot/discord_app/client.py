@@ -8,30 +8,26 @@ import json
 import logging
 from datetime import datetime
 
-import aiohttp
 import discord
 import httpx
 from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
-from bot.domain.alerts import AlertSettings
+from bot.discord_app.sender import AlertSender
+from bot.domain.ports import Store
 from bot.nhs.fetch import Fetcher
-from bot.nhs.ingest import PollError, PollReport
-from bot.services.courier import Courier, Delivered, DeliveryFailure
+from bot.nhs.poller import PollError, PollReport
+from bot.services.courier import Courier
 from bot.services.polling import run_poll
 from bot.services.schedule import Schedule
 from bot.services.snapshots import SnapshotCache
 from bot.settings import Settings
-from cogs.util import UserFacingError, first_missing_permission, reply
-from storage import SQLiteStore
-from storage.alerts import Alert
+from cogs.util import UserFacingError, reply
 
 log = logging.getLogger(__name__)
 
 COGS = ("cogs.figures", "cogs.strikes", "cogs.about", "cogs.alerts", "cogs.source")
-MESSAGE_LIMIT = 2000
-PINGING_KINDS = {"trust_milestone", "national_milestone", "digest", "reminder"}
 GLOBAL_SYNC_KEY = "global_commands_sha256"
 
 
@@ -70,7 +66,7 @@ class StrikewatchTree(app_commands.CommandTree):
 
 class StrikewatchBot(commands.Bot):
     def __init__(
-        self, settings: Settings, store: SQLiteStore, http_client: httpx.AsyncClient, **options
+        self, settings: Settings, store: Store, http_client: httpx.AsyncClient, **options
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
@@ -87,7 +83,7 @@ class StrikewatchBot(commands.Bot):
         self.http_client = http_client
         self.snapshots = SnapshotCache(store)
         self.version = __version__
-        self.courier = Courier(store, self.send_alert)
+        self.courier = Courier(store, AlertSender(self).send)
         self.schedule: Schedule | None = None
         self._poll_lock = asyncio.Lock()
         self.stopping = False  # set first thing in close(): jobs cancelled after it are not errors
@@ -96,8 +92,8 @@ class StrikewatchBot(commands.Bot):
         for cog in COGS:
             await self.load_extension(cog)
         await self.sync_commands()
-        polls = await self.store.last_polls(1)
-        last = datetime.fromisoformat(polls[0]["started_at"]) if polls else None
+        polls = await self.store.polls.last(1)
+        last = datetime.fromisoformat(polls[0].started_at) if polls else None
         self.schedule = Schedule(
             poll=self.scheduled_poll,
             deliver=self.deliver_alerts,
@@ -150,80 +146,8 @@ class StrikewatchBot(commands.Bot):
                 return  # what was not marked sent is sent after the restart
             raise
 
-    async def owners_to_tell(self) -> set[int]:
-        owners = set(self.settings.owner_id_set)
-        try:
-            info = await self.application_info()
-        except discord.HTTPException:
-            return owners
-        if info.team:
-            owners.update(m.id for m in info.team.members)
-        elif info.owner:
-            owners.add(info.owner.id)
-        return owners
-
     async def is_owner(self, user: discord.abc.User) -> bool:
         return user.id in self.settings.owner_id_set or await super().is_owner(user)
-
-    def missing_permissions(self, channel_id: int) -> str:
-        """Which permission stops the bot posting in a channel, in words an admin can act on."""
-        channel = self.get_channel(channel_id)
-        if not isinstance(channel, discord.abc.GuildChannel):
-            return f"cannot see channel {channel_id}: deleted, or hidden from the bot"
-        missing = first_missing_permission(channel.permissions_for(channel.guild.me))
-        if missing is None:  # our cache has not caught up with a change: say what to check
-            return f"Discord refused to post in #{channel.name}: check View Channel and Send Messages there"
-        return f"missing {missing} in #{channel.name}"
-
-    async def send_alert(self, alert: Alert, settings: AlertSettings) -> Delivered:
-        """The courier's sender: post one alert, pinging only the server's chosen role."""
-        if alert.guild_id == 0:
-            return await self._send_to_owners(alert)
-        channel_id = settings.channel_id
-        assert channel_id is not None
-        content, mentions = alert.body, discord.AllowedMentions.none()
-        if settings.role_id and alert.kind in PINGING_KINDS:
-            content = f"<@&{settings.role_id}> {content}"
-            mentions = discord.AllowedMentions(
-                everyone=False, users=False, roles=[discord.Object(settings.role_id)]
-            )
-        if len(content) > MESSAGE_LIMIT:
-            content = content[: MESSAGE_LIMIT - 1] + "…"
-        channel = self.get_partial_messageable(channel_id, guild_id=alert.guild_id)
-        try:
-            # The nonce makes a resend after a crash return the first message instead of a second one.
-            message = await channel.send(content, allowed_mentions=mentions, nonce=f"sw{alert.id}")
-        except discord.NotFound:
-            raise DeliveryFailure("channel deleted", retry=False, channel_id=channel_id) from None
-        except discord.Forbidden:
-            raise DeliveryFailure(
-                self.missing_permissions(channel_id), retry=False, channel_id=channel_id
-            ) from None
-        except discord.HTTPException as exc:
-            retry = exc.status == 429 or exc.status >= 500
-            raise DeliveryFailure(
-                f"Discord answered {exc.status} {exc.text[:100]}".strip(), retry=retry
-            ) from None
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise DeliveryFailure(
-                f"cannot reach Discord ({type(exc).__name__})", retry=True
-            ) from None
-        return Delivered(channel_id, message.id)
-
-    async def _send_to_owners(self, alert: Alert) -> Delivered:
-        delivered = None
-        for owner_id in sorted(await self.owners_to_tell()):
-            try:
-                user = self.get_user(owner_id) or await self.fetch_user(owner_id)
-                message = await user.send(
-                    alert.body[:MESSAGE_LIMIT], allowed_mentions=discord.AllowedMentions.none()
-                )
-                delivered = delivered or Delivered(message.channel.id, message.id)
-            except discord.HTTPException as exc:
-                log.warning("could not tell owner %s: %s", owner_id, exc)
-        if delivered is None:
-            raise DeliveryFailure("no owner could be reached by DM", retry=True)
-        return delivered
 
     def command_payload(self) -> list[dict]:
         return [command.to_dict(self.tree) for command in self.tree.get_commands()]
@@ -243,11 +167,11 @@ class StrikewatchBot(commands.Bot):
         digest = hashlib.sha256(
             json.dumps(self.command_payload(), sort_keys=True).encode()
         ).hexdigest()
-        if await self.store.get_state(GLOBAL_SYNC_KEY) == digest:
+        if await self.store.state.get(GLOBAL_SYNC_KEY) == digest:
             log.info("command tree unchanged since the last global sync; not syncing")
             return
         synced = await self.tree.sync()
-        await self.store.set_state(GLOBAL_SYNC_KEY, digest)
+        await self.store.state.set(GLOBAL_SYNC_KEY, digest)
         log.info("synced %d commands globally", len(synced))
 
     async def on_ready(self) -> None:

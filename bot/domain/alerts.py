@@ -9,29 +9,44 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
+from enum import StrEnum
 
-from bot.domain.formatting import number, period_label
-from bot.domain.milestones import crossed
+from bot.domain.errors import DomainError
+from bot.domain.formatting import escape, number, period_label
+from bot.domain.milestones import NATIONAL_STEP, TRUST_STEP, crossed
 
 ENGLAND = "ENGLAND"
-LONDON = ZoneInfo("Europe/London")
-DEFAULT_TRUST_EVERY = 1_000
-DEFAULT_NATIONAL_EVERY = 100_000
 MAX_THRESHOLD = 100_000_000  # England's total is about 1.5 million: anything above this is a typo
 MAX_EXTRA = 20
 
-_MENTION = re.compile(r"@(everyone|here|[!&]?\d{15,21})")
-_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()])")
+
+class AlertKind(StrEnum):
+    TRUST_MILESTONE = "trust_milestone"
+    NATIONAL_MILESTONE = "national_milestone"
+    DIGEST = "digest"
+    REMINDER = "reminder"
+    OWNER_REPORT = "owner_report"  # to the bot's owners by DM (guild 0)
+    TEST = "test"
 
 
-def escape(text: str) -> str:
-    """Text from a workbook, made inert: no markdown, no mention can escape."""
-    return _MENTION.sub("@\u200b\\1", _MARKDOWN.sub(r"\\\1", text)).replace("<", "<\u200b")
+# The kinds that ping the server's chosen role; a test or an owner report pings nobody.
+PINGING_KINDS = frozenset(
+    (AlertKind.TRUST_MILESTONE, AlertKind.NATIONAL_MILESTONE, AlertKind.DIGEST, AlertKind.REMINDER)
+)
 
 
-class ThresholdError(ValueError):
+class AlertStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+OWNERS = 0  # the guild id of alerts that go to the bot's owners
+
+
+class ThresholdError(DomainError, ValueError):
     """A threshold setting that cannot be right; the message says why."""
 
 
@@ -65,11 +80,29 @@ class AlertSettings:
     guild_id: int
     channel_id: int | None = None
     role_id: int | None = None
-    trust_every: int = DEFAULT_TRUST_EVERY
-    national_every: int = DEFAULT_NATIONAL_EVERY
+    trust_every: int = TRUST_STEP
+    national_every: int = NATIONAL_STEP
     extra: tuple[int, ...] = ()
     digest: bool = False
     tracked: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert in the outbox: what to say to which server, and how its delivery went."""
+
+    id: int
+    guild_id: int
+    kind: AlertKind
+    subject: str
+    key: str
+    body: str
+    status: AlertStatus
+    attempts: int
+    error: str | None
+    channel_id: int | None
+    created_at: str
+    sent_at: str | None
 
 
 @dataclass(frozen=True)
@@ -96,7 +129,7 @@ class Draft:
     """An alert to write to the outbox, and the thresholds it announces."""
 
     guild_id: int
-    kind: str
+    kind: AlertKind
     subject: str
     key: str
     body: str
@@ -162,8 +195,8 @@ def plan(
     if facts.validation != "ok":
         return [
             Draft(
-                0,
-                "owner_report",
+                OWNERS,
+                AlertKind.OWNER_REPORT,
                 str(facts.release_id),
                 "validation",
                 f"Release not announced: it failed validation ({escape(facts.validation)}).\n{_source(facts)}",
@@ -174,10 +207,10 @@ def plan(
         if server.channel_id is None:
             continue
         subjects = [
-            (code, server.trust_every, server.extra, "trust_milestone")
+            (code, server.trust_every, server.extra, AlertKind.TRUST_MILESTONE)
             for code in sorted(server.tracked)
         ]
-        subjects.append((ENGLAND, server.national_every, (), "national_milestone"))
+        subjects.append((ENGLAND, server.national_every, (), AlertKind.NATIONAL_MILESTONE))
         for subject, step, extra, kind in subjects:
             if step == 0 and not extra:
                 continue
@@ -201,30 +234,10 @@ def plan(
             drafts.append(
                 Draft(
                     server.guild_id,
-                    "digest",
+                    AlertKind.DIGEST,
                     str(facts.release_id),
                     "release",
                     digest_text(facts, server.tracked, after),
                 )
             )
     return drafts
-
-
-# -- strikes a server announces ------------------------------------------------------------------
-
-
-def reminder_times(start: date) -> list[tuple[str, datetime]]:
-    """The day before at 09:00 and the first morning at 07:00, London time, as aware datetimes."""
-    return [
-        ("day-before", datetime.combine(start - timedelta(days=1), time(9, 0), LONDON)),
-        ("first-morning", datetime.combine(start, time(7, 0), LONDON)),
-    ]
-
-
-def reminder_text(
-    start: date, end: date, staff_group: str, unions: str, note: str, which: str
-) -> str:
-    when = "starts tomorrow" if which == "day-before" else "starts today"
-    who = escape(staff_group) + (f" ({escape(unions)})" if unions else "")
-    extra = f"\n{escape(note)}" if note else ""
-    return f"**Strike reminder:** {who} strike {period_label(start, end)} {when}.{extra}"

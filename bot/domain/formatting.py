@@ -1,8 +1,17 @@
-"""How figures and dates read to people: "4,130", "19-23 Sep 2023", "not reported"."""
+"""How figures, dates and workbook text read to people: "4,130", "19-23 Sep 2023", "not reported"."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
+
+_MENTION = re.compile(r"@(everyone|here|[!&]?\d{15,21})")
+_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()])")
+
+
+def escape(text: str) -> str:
+    """Text from a workbook, made inert: no markdown, no mention can escape."""
+    return _MENTION.sub("@\u200b\\1", _MARKDOWN.sub(r"\\\1", text)).replace("<", "<\u200b")
 
 
 def number(value: int | None) -> str:

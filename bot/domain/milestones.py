@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+# The default steps: a trust's running total every 1,000, England's every 100,000.
+TRUST_STEP = 1_000
+NATIONAL_STEP = 100_000
+
 
 def crossed(before: int, after: int, *, step: int, extra: Iterable[int] = ()) -> list[int]:
     """Every threshold T with before < T <= after: multiples of step (0 = none) and the extra ones."""

@@ -1,11 +1,24 @@
-"""The domain's records: trusts, strike periods, releases and the spreadsheets they come from."""
+"""The domain's records: trusts, strike periods, releases, the spreadsheets they come from, polls."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
+from typing import Any, NamedTuple
 
 from bot.domain.figures import Figures
+
+
+class ReleaseStatus(StrEnum):
+    INGESTED = "ingested"
+    SKIPPED = "skipped"  # readable, but not strike data
+    FAILED = "failed"  # unreadable, or unreachable
+
+
+class PeriodOrigin(StrEnum):
+    CALENDAR = "calendar"  # shipped with Strikewatch
+    RELEASE = "release"  # a release reported a strike the calendar lacks
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +40,7 @@ class StrikePeriod:
     national_inpatient: int | None = None  # as NHS England published them, not summed by us
     national_outpatient: int | None = None
     national_total: int | None = None
-    origin: str = "calendar"  # calendar | release | announced
+    origin: PeriodOrigin = PeriodOrigin.CALENDAR
 
     def status(self, today: date) -> str:
         if self.end < today:
@@ -47,13 +60,12 @@ class Release:
     fetched_at: str
     published: date
     sha256: str
-    status: str  # ingested | skipped | failed
+    status: ReleaseStatus
     error: str | None
     period_id: int | None
     sheet: str | None = None
     shape: str | None = None
-    england_inpatient: int | None = None
-    england_outpatient: int | None = None
+    england: Figures | None = None  # the workbook's own England row, if it has one
     validation: str = "ok"
 
 
@@ -67,7 +79,7 @@ class Document:
     etag: str | None
     last_modified: str | None
     sha256: str | None
-    status: str | None  # ingested | skipped | failed | None (never fetched)
+    status: ReleaseStatus | None  # None: never fetched
     error: str | None
     checked_at: str | None
 
@@ -85,3 +97,79 @@ class PeriodFigures:
     @property
     def revised(self) -> bool:
         return self.versions > 1
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    """One strike of the shipped calendar, with NHS England's national figures where published."""
+
+    start: date
+    end: date
+    staff_groups: str
+    unions: str
+    scope: str
+    national: Figures
+    national_total: int | None
+    source_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewRelease:
+    """A release as ingest hands it to the store: one content version of one spreadsheet."""
+
+    url: str
+    published: date
+    sha256: str
+    status: ReleaseStatus
+    link_text: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    size_bytes: int | None = None
+    error: str | None = None
+    period_id: int | None = None
+    sheet: str | None = None
+    shape: str | None = None
+    england: Figures | None = None  # the workbook's own England row, if it has one
+    validation: str = "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentState:
+    """The outcome of fetching one spreadsheet link: what to remember about it."""
+
+    url: str
+    status: ReleaseStatus
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None
+
+
+class TrustDay(NamedTuple):
+    """One trust's figures for one strike day (day None: a period total), as a release reports them."""
+
+    org_code: str
+    day: date | None
+    inpatient: int | None
+    outpatient: int | None
+
+
+class FigureRow(NamedTuple):
+    """One trust's figures for one day of a release (day None: the release gives period totals)."""
+
+    release_id: int
+    org_code: str
+    day: date | None
+    inpatient: int | None
+    outpatient: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """One recorded poll; ok is None while it runs (or when the process died during it)."""
+
+    started_at: str
+    finished_at: str | None
+    ok: bool | None
+    summary: dict[str, Any] | None
+    error: str | None

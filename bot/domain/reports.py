@@ -9,25 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from bot.domain.records import Figures, PeriodFigures, Release, StrikePeriod, Trust
+from bot.domain.figures import NOT_REPORTED, Figures, add, running_total
+from bot.domain.records import FigureRow, PeriodFigures, Release, StrikePeriod, Trust
+from bot.domain.releases import current_versions, trust_figures
 from bot.domain.trust_search import TrustIndex
-
-NOT_REPORTED = Figures(None, None)
-
-
-def add(figures: Iterable[Figures]) -> Figures:
-    """Sum figures keeping "not reported": a side is None only when every part of it is None."""
-    inpatient = outpatient = None
-    for f in figures:
-        if f.inpatient is not None:
-            inpatient = (inpatient or 0) + f.inpatient
-        if f.outpatient is not None:
-            outpatient = (outpatient or 0) + f.outpatient
-    return Figures(inpatient, outpatient)
-
-
-def cumulative(periods: Iterable[PeriodFigures]) -> int:
-    return sum(p.figures.total or 0 for p in periods)
 
 
 def _blank(value: int | None) -> str:
@@ -64,10 +49,25 @@ class TrustReport:
 
     @property
     def cumulative_total(self) -> int:
-        return cumulative(self.periods)
+        return running_total(p.figures for p in self.periods)
 
     def period(self, period_id: int) -> PeriodFigures | None:
         return next((p for p in self.periods if p.period.id == period_id), None)
+
+    def with_days(self, rows: Iterable[FigureRow]) -> TrustReport:
+        """The same report with each strike's figures per day, from this trust's figure rows."""
+        days: dict[int, list[tuple[date | None, Figures]]] = {}
+        for row in rows:
+            days.setdefault(row.release_id, []).append(
+                (row.day, Figures(row.inpatient, row.outpatient))
+            )
+        periods = [
+            PeriodFigures(
+                p.period, p.release, p.figures, p.versions, tuple(days.get(p.release.id, ()))
+            )
+            for p in self.periods
+        ]
+        return TrustReport(self.trust, periods, self.rank, self.ranked)
 
     def as_json(self) -> dict:
         return {
@@ -102,7 +102,7 @@ class NationalReport:
 
     @property
     def cumulative_total(self) -> int:
-        return cumulative(self.periods)
+        return running_total(p.figures for p in self.periods)
 
     def as_json(self) -> dict:
         return {
@@ -113,11 +113,10 @@ class NationalReport:
                     **_figures_json(p.figures),
                     "england_row": (
                         None
-                        if p.release.england_inpatient is None
-                        and p.release.england_outpatient is None
+                        if p.release.england is None
                         else {
-                            "inpatient": p.release.england_inpatient,
-                            "outpatient": p.release.england_outpatient,
+                            "inpatient": p.release.england.inpatient,
+                            "outpatient": p.release.england.outpatient,
                         }
                     ),
                     "published_national_total": p.period.national_total,
@@ -126,6 +125,36 @@ class NationalReport:
                 }
                 for p in self.periods
             ],
+        }
+
+
+@dataclass(frozen=True)
+class StrikeRow:
+    """One strike of the calendar, with England's figures from the release we hold, if any."""
+
+    period: StrikePeriod
+    status: str  # past | ongoing | upcoming
+    held: Figures | None  # England's figures from our release; None when we hold none
+
+    @property
+    def national_total(self) -> int | None:
+        return self.held.total if self.held else self.period.national_total
+
+    @property
+    def national_total_source(self) -> str | None:
+        """Where national_total comes from: "release", "published" (NHS England's press), or None."""
+        if self.held:
+            return "release"
+        return "published" if self.national_total is not None else None
+
+    def as_json(self) -> dict:
+        return {
+            **_period_json(self.period),
+            "unions": self.period.unions,
+            "national_total": self.national_total,
+            "national_total_source": self.national_total_source,
+            "status": self.status,
+            "has_release": self.held is not None,
         }
 
 
@@ -254,26 +283,42 @@ class Snapshot:
                 )
         return out.getvalue()
 
-    def strikes(self, today: date) -> list[dict]:
+    def strikes(self, today: date) -> list[StrikeRow]:
         """The calendar, with England's total from our releases where we hold one, else as published."""
-        out = []
-        for period in self.periods:
-            held = (
-                self.national.get(period.id)
-                if any(p.id == period.id for p, _, _ in self.current)
-                else None
+        released = {p.id for p, _, _ in self.current}
+        return [
+            StrikeRow(
+                period,
+                period.status(today),
+                self.national.get(period.id) if period.id in released else None,
             )
-            total = held.total if held else period.national_total
-            out.append(
-                {
-                    **_period_json(period),
-                    "unions": period.unions,
-                    "national_total": total,
-                    "national_total_source": "release"
-                    if held
-                    else ("published" if total is not None else None),
-                    "status": period.status(today),
-                    "has_release": held is not None,
-                }
-            )
-        return out
+            for period in self.periods
+        ]
+
+
+def build_snapshot(
+    stamp: tuple,
+    periods: list[StrikePeriod],
+    releases: Iterable[Release],
+    rows: Iterable[FigureRow],
+    trusts: Iterable[Trust],
+) -> Snapshot:
+    """From what the store holds: the calendar, ingested releases, the current ones' rows."""
+    by_id = {p.id: p for p in periods}
+    current = sorted(
+        (
+            (by_id[period_id], c.release, c.versions)
+            for period_id, c in current_versions(releases).items()
+            if period_id in by_id
+        ),
+        key=lambda item: (item[0].start, item[1].published, item[1].id),
+    )
+    totals = trust_figures(rows)
+    by_trust: dict[str, dict[int, Figures]] = {}
+    national: dict[int, Figures] = {}
+    for period, release, _ in current:
+        per_trust = totals.get(release.id, {})
+        national[period.id] = add(per_trust.values())
+        for code, figures in per_trust.items():
+            by_trust.setdefault(code, {})[period.id] = figures
+    return Snapshot(stamp, {t.org_code: t for t in trusts}, current, by_trust, national, periods)

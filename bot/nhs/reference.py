@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 from datetime import date
 from importlib import resources
-from typing import Any
 
-from bot.domain.records import Trust
+from bot.domain.figures import Figures
+from bot.domain.records import CalendarEntry, Trust
 
 
 def _int(value: str) -> int | None:
@@ -15,21 +15,20 @@ def _int(value: str) -> int | None:
     return int(value) if value else None
 
 
-def calendar_seed() -> list[dict[str, Any]]:
+def calendar_seed() -> list[CalendarEntry]:
     """The strike calendar shipped with Strikewatch (bot/data/strike_periods.csv)."""
     text = (resources.files("bot") / "data" / "strike_periods.csv").read_text(encoding="utf-8")
     return [
-        {
-            "start": date.fromisoformat(row["start_date"]),
-            "end": date.fromisoformat(row["end_date"]),
-            "staff_groups": row["staff_group"].strip(),
-            "unions": row["union"].strip(),
-            "scope": row["scope"].strip(),
-            "inpatient": _int(row["inpatient"]),
-            "outpatient": _int(row["outpatient"]),
-            "total": _int(row["total"]),
-            "source_url": row["source_url"].strip() or None,
-        }
+        CalendarEntry(
+            start=date.fromisoformat(row["start_date"]),
+            end=date.fromisoformat(row["end_date"]),
+            staff_groups=row["staff_group"].strip(),
+            unions=row["union"].strip(),
+            scope=row["scope"].strip(),
+            national=Figures(_int(row["inpatient"]), _int(row["outpatient"])),
+            national_total=_int(row["total"]),
+            source_url=row["source_url"].strip() or None,
+        )
         for row in csv.DictReader(text.splitlines())
     ]
 

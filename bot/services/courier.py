@@ -15,13 +15,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.alerts import AlertSettings
-from storage.alerts import Alert
+from bot.domain.alerts import Alert, AlertSettings
+from bot.domain.ports import Store
+from bot.errors import StrikewatchError
 
 log = logging.getLogger(__name__)
 
 
-class DeliveryFailure(Exception):
+class DeliveryFailure(StrikewatchError):
     """Why an alert was not delivered; `retry` says whether trying again later may succeed."""
 
     def __init__(self, reason: str, *, retry: bool, channel_id: int | None = None) -> None:
@@ -66,7 +67,7 @@ class RateLimiter:
 class Courier:
     def __init__(
         self,
-        store,
+        store: Store,
         send: Sender,
         *,
         concurrency: int = 16,
@@ -88,12 +89,12 @@ class Courier:
             return report
         async with self._running:
             while True:
-                due = await self.store.due_alerts(limit=500)
+                due = await self.store.outbox.due(limit=500)
                 if not due:
                     break
                 settings: dict[int, AlertSettings] = {}
                 for guild_id in {a.guild_id for a in due}:
-                    settings[guild_id] = await self.store.alert_settings(guild_id)
+                    settings[guild_id] = await self.store.servers.settings(guild_id)
                 # One failed bookkeeping write must not end the pass while other sends are in flight;
                 # its alert stays pending and its resend carries the same nonce.
                 results = await asyncio.gather(
@@ -117,7 +118,7 @@ class Courier:
     async def _deliver(self, alert: Alert, settings: AlertSettings, report: DeliveryReport) -> None:
         async with self._semaphore:
             if alert.guild_id and settings.channel_id is None:
-                await self.store.alert_failed(
+                await self.store.outbox.failed(
                     alert.id, "no alert channel set: use /alerts channel", None
                 )
                 report.failed += 1
@@ -131,7 +132,7 @@ class Courier:
                     wait = min(self._max_backoff, self._backoff * 2**alert.attempts) * (
                         0.5 + random.random()
                     )  # noqa: S311
-                    await self.store.alert_retry(
+                    await self.store.outbox.retry(
                         alert.id, failure.reason, datetime.now(UTC) + timedelta(seconds=wait)
                     )
                     report.retried += 1
@@ -143,7 +144,7 @@ class Courier:
                         wait,
                     )
                 else:
-                    await self.store.alert_failed(
+                    await self.store.outbox.failed(
                         alert.id, failure.reason, failure.channel_id or settings.channel_id
                     )
                     report.failed += 1
@@ -153,12 +154,12 @@ class Courier:
                 return
             except Exception:  # a bug in the sender must not stop other servers' alerts
                 log.exception("alert %d: unexpected error while sending", alert.id)
-                await self.store.alert_retry(
+                await self.store.outbox.retry(
                     alert.id,
                     "internal error (logged)",
                     datetime.now(UTC) + timedelta(seconds=self._max_backoff),
                 )
                 report.retried += 1
                 return
-            await self.store.alert_sent(alert.id, delivered.channel_id, delivered.message_id)
+            await self.store.outbox.sent(alert.id, delivered.channel_id, delivered.message_id)
             report.sent += 1

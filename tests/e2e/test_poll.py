@@ -376,8 +376,9 @@ def test_redirects_are_followed(nhs, env):
 
 
 async def test_a_poll_that_hangs_is_abandoned_at_its_deadline_and_recorded(nhs, store, settings):
+    from bot.domain.releases import current_versions
     from bot.nhs.fetch import Fetcher, make_client
-    from bot.nhs.ingest import PollError
+    from bot.nhs.poller import PollError
     from bot.services.polling import run_poll
 
     standard_site(nhs, n_trusts=5)
@@ -392,6 +393,6 @@ async def test_a_poll_that_hangs_is_abandoned_at_its_deadline_and_recorded(nhs, 
     async with make_client("test", 30) as client:
         with pytest.raises(PollError, match="did not finish within 1 s"):
             await run_poll(store, slow, Fetcher.from_settings(client, slow))
-    (poll,) = await store.last_polls(1)
-    assert poll["ok"] is False and "did not finish within 1 s" in poll["error"]
-    assert await store.current_releases() == []
+    (poll,) = await store.polls.last(1)
+    assert poll.ok is False and "did not finish within 1 s" in poll.error
+    assert current_versions(await store.releases.ingested()) == {}

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.domain.alerts import ENGLAND, ThresholdError, escape, parse_thresholds
-from bot.domain.milestones import crossed, next_threshold
+from bot.domain import announcements
+from bot.domain.alerts import (
+    ENGLAND,
+    AlertSettings,
+    ReleaseFacts,
+    ThresholdError,
+    parse_thresholds,
+    plan,
+)
+from bot.domain.announcements import AnnouncedStrike
+from bot.domain.formatting import escape
+from bot.domain.records import NewRelease, ReleaseStatus, TrustDay
+from bot.domain.releases import record_release
 
 GUILD_A, GUILD_B = 111, 222
-
-
-def test_crossed_and_next():
-    assert crossed(885_154, 1_015_067, step=100_000) == [900_000, 1_000_000]
-    assert crossed(3_999, 4_130, step=1_000, extra=(4_000, 10_000)) == [4_000]
-    assert crossed(4_130, 3_000, step=1_000) == []
-    assert crossed(0, 5_000, step=0, extra=(4_000,)) == [4_000]
-    assert next_threshold(1_015_067, step=100_000) == 1_100_000
-    assert next_threshold(10, step=0) is None
 
 
 @pytest.mark.parametrize("text", ["-5", "lots", "4000, x", "0", "999999999999"])
@@ -48,23 +50,24 @@ class World:
         self, figures: dict[str, int], *, period_index: int | None = None, validation="ok"
     ):
         """Store a release whose per-trust totals are `figures` (inpatient only, for simplicity)."""
-        periods = await self.store.periods()
+        periods = await self.store.calendar.periods()
         self.n += 1
         period = periods[period_index if period_index is not None else self.n]
-        return await self.store.add_release(
-            {
-                "url": f"https://nhs.example/r{self.n}.xlsx",
-                "published": period.end + timedelta(days=4 + self.n),
-                "sha256": f"{self.n:064x}",
-                "status": "ingested",
-                "period_id": period.id,
-                "validation": validation,
-            },
-            figures=[(code, period.start, total, 0) for code, total in figures.items()],
+        return await record_release(
+            self.store,
+            NewRelease(
+                url=f"https://nhs.example/r{self.n}.xlsx",
+                published=period.end + timedelta(days=4 + self.n),
+                sha256=f"{self.n:064x}",
+                status=ReleaseStatus.INGESTED,
+                period_id=period.id,
+                validation=validation,
+            ),
+            figures=[TrustDay(code, period.start, total, 0) for code, total in figures.items()],
         )
 
     async def outbox(self, guild_id):
-        return sorted(await self.store.alerts(guild_id), key=lambda a: a.id)
+        return sorted(await self.store.outbox.of_server(guild_id), key=lambda a: a.id)
 
 
 @pytest.fixture
@@ -73,15 +76,12 @@ def world(store):
 
 
 async def test_a_tracked_trust_crossing_a_threshold_alerts_once_with_the_right_text(world, store):
-    await store.update_alert_settings(GUILD_A, channel_id=5)
-    await store.track(GUILD_A, "RTX")
+    await store.servers.update(GUILD_A, channel_id=5)
+    await store.servers.track(GUILD_A, "RTX")
     await world.release({"RTX": 3_526, "RXX": 10})
-    assert [a.kind for a in await world.outbox(GUILD_A)] == [
-        "national_milestone",
-        "trust_milestone",
-    ][1:] or True
     first = await world.outbox(GUILD_A)
-    assert {(a.kind, a.key) for a in first} == {("trust_milestone", "3000")}
+    # Exactly one alert, RTX's 3,000: England's 3,536 is far from its first 100,000.
+    assert [(a.kind, a.subject, a.key) for a in first] == [("trust_milestone", "RTX", "3000")]
     await world.release({"RTX": 604, "RXX": 10})
     alerts = await world.outbox(GUILD_A)
     new = [a for a in alerts if a not in first]
@@ -93,7 +93,7 @@ async def test_a_tracked_trust_crossing_a_threshold_alerts_once_with_the_right_t
 
 
 async def test_several_thresholds_at_once_make_one_alert_naming_the_highest(world, store):
-    await store.update_alert_settings(GUILD_A, channel_id=5, national_every=100_000)
+    await store.servers.update(GUILD_A, channel_id=5, national_every=100_000)
     await world.release({"RTX": 885_154})
     await world.release({"RTX": 129_913})
     national = [a for a in await world.outbox(GUILD_A) if a.kind == "national_milestone"]
@@ -102,8 +102,8 @@ async def test_several_thresholds_at_once_make_one_alert_naming_the_highest(worl
 
 
 async def test_a_revision_down_then_up_never_realerts(world, store):
-    await store.update_alert_settings(GUILD_A, channel_id=5, national_every=0)
-    await store.track(GUILD_A, "RTX")
+    await store.servers.update(GUILD_A, channel_id=5, national_every=0)
+    await store.servers.track(GUILD_A, "RTX")
     await world.release({"RTX": 900}, period_index=1)
     await world.release({"RTX": 200}, period_index=2)  # 1,100: crosses 1,000
     await world.release({"RTX": 50}, period_index=2)  # revised down: 950, below 1,000 again
@@ -113,9 +113,9 @@ async def test_a_revision_down_then_up_never_realerts(world, store):
 
 
 async def test_tracking_a_trust_already_past_thresholds_announces_none(world, store):
-    await store.update_alert_settings(GUILD_A, channel_id=5, national_every=0)
+    await store.servers.update(GUILD_A, channel_id=5, national_every=0)
     await world.release({"RTX": 4_130})
-    await store.track(GUILD_A, "RTX")
+    await store.servers.track(GUILD_A, "RTX")
     assert await world.outbox(GUILD_A) == []
     await world.release({"RTX": 500})  # 4,630: crosses nothing
     assert await world.outbox(GUILD_A) == []
@@ -124,13 +124,13 @@ async def test_tracking_a_trust_already_past_thresholds_announces_none(world, st
 
 
 async def test_servers_are_isolated_and_need_a_channel(world, store):
-    await store.update_alert_settings(
+    await store.servers.update(
         GUILD_A, channel_id=5, trust_every=1_000, extra=(4_000,), national_every=0
     )
-    await store.update_alert_settings(GUILD_B, channel_id=6, trust_every=0, national_every=1_000)
-    await store.track(GUILD_A, "RTX")
-    await store.track(GUILD_B, "RJ1")
-    await store.track(333, "RTX")  # no channel: no alerts
+    await store.servers.update(GUILD_B, channel_id=6, trust_every=0, national_every=1_000)
+    await store.servers.track(GUILD_A, "RTX")
+    await store.servers.track(GUILD_B, "RJ1")
+    await store.servers.track(333, "RTX")  # no channel: no alerts
     await world.release({"RTX": 4_100, "RJ1": 5_000})
     assert [(a.kind, a.subject, a.key) for a in await world.outbox(GUILD_A)] == [
         ("trust_milestone", "RTX", "4000")
@@ -142,8 +142,8 @@ async def test_servers_are_isolated_and_need_a_channel(world, store):
 
 
 async def test_a_release_that_fails_validation_alerts_only_the_owner(world, store):
-    await store.update_alert_settings(GUILD_A, channel_id=5)
-    await store.track(GUILD_A, "RTX")
+    await store.servers.update(GUILD_A, channel_id=5)
+    await store.servers.track(GUILD_A, "RTX")
     release = await world.release(
         {"RTX": 5_000}, validation="trust rows sum to 5,000; the England row says 6,000"
     )
@@ -154,11 +154,11 @@ async def test_a_release_that_fails_validation_alerts_only_the_owner(world, stor
 
 
 async def test_digest_lists_tracked_trusts(world, store):
-    await store.update_alert_settings(
+    await store.servers.update(
         GUILD_A, channel_id=5, digest=True, national_every=0, trust_every=0
     )
-    await store.track(GUILD_A, "RTX")
-    await store.track(GUILD_A, "RJ1")
+    await store.servers.track(GUILD_A, "RTX")
+    await store.servers.track(GUILD_A, "RJ1")
     await world.release({"RTX": 604, "RJ1": 12})
     digest = [a for a in await world.outbox(GUILD_A) if a.kind == "digest"]
     assert len(digest) == 1
@@ -170,12 +170,90 @@ async def test_digest_lists_tracked_trusts(world, store):
 
 async def test_announced_strike_reminders_are_due_at_their_times_and_cancel(store):
     start = date.today() + timedelta(days=10)
-    strike = await store.announce_strike(
-        GUILD_A, start, start + timedelta(days=2), "resident doctors", "BMA", "", 1
+    strike = await announcements.announce(
+        store,
+        AnnouncedStrike(0, GUILD_A, start, start + timedelta(days=2), "resident doctors", "BMA", ""),
+        created_by=1,
+        now=datetime.now(UTC),
     )
-    reminders = await store.alerts(GUILD_A)
+    reminders = await store.outbox.of_server(GUILD_A)
     assert {a.key for a in reminders} == {"day-before", "first-morning"}
-    assert await store.due_alerts() == []  # not due yet
-    await store.cancel_strike(GUILD_A, strike.id)
-    assert {a.status for a in await store.alerts(GUILD_A)} == {"cancelled"}
-    assert await store.cancel_strike(GUILD_B, strike.id) is None
+    assert await store.outbox.due() == []  # not due yet
+    await announcements.cancel(store, GUILD_A, strike.id)
+    assert {a.status for a in await store.outbox.of_server(GUILD_A)} == {"cancelled"}
+    assert await announcements.cancel(store, GUILD_B, strike.id) is None
+
+
+# -- plan, without a store: which thresholds each server is told ----------------------------------
+
+
+def _facts(figures: dict[str, int | None], *, revised: bool = False) -> ReleaseFacts:
+    return ReleaseFacts(
+        release_id=7,
+        url="https://nhs.example/r7.xlsx",
+        start=date(2023, 10, 2),
+        end=date(2023, 10, 5),
+        staff_groups="consultants; junior doctors",
+        revised=revised,
+        validation="ok",
+        figures=figures,
+        names={"RTX": "University Hospitals of Morecambe Bay NHS Foundation Trust"},
+    )
+
+
+def _told(drafts) -> list[tuple[int, str, str, str, tuple[int, ...]]]:
+    return [(d.guild_id, d.kind, d.subject, d.key, d.passed) for d in drafts]
+
+
+def test_plan_announces_totals_landing_exactly_on_a_threshold():
+    every = AlertSettings(GUILD_A, channel_id=5, tracked=frozenset({"RTX"}))
+    extra_only = AlertSettings(
+        GUILD_B, channel_id=6, trust_every=0, extra=(1_000,), tracked=frozenset({"RTX"})
+    )
+    drafts = plan(
+        _facts({"RTX": 1, ENGLAND: 1}),
+        before={"RTX": 999, ENGLAND: 99_999},
+        after={"RTX": 1_000, ENGLAND: 100_000},
+        audience=[every, extra_only],
+        announced=set(),
+    )
+    assert _told(drafts) == [
+        (GUILD_A, "trust_milestone", "RTX", "1000", (1_000,)),
+        (GUILD_A, "national_milestone", ENGLAND, "100000", (100_000,)),
+        (GUILD_B, "trust_milestone", "RTX", "1000", (1_000,)),
+        (GUILD_B, "national_milestone", ENGLAND, "100000", (100_000,)),
+    ]
+    assert "has now passed **1,000** strike cancellations (1,000 since December 2022;" in (
+        drafts[0].body
+    )
+    assert "**England passes 100,000**" in drafts[1].body
+    assert "(100,000 since December 2022; 1 in the 2-5 Oct 2023 strikes)" in drafts[1].body
+
+
+def test_plan_never_tells_a_server_a_threshold_twice():
+    """2,100 (one alert, naming 2,000), revised down to 10, then 1,050: 1,000 is not news."""
+    server = AlertSettings(GUILD_A, channel_id=5, national_every=0, tracked=frozenset({"RTX"}))
+    announced: set[tuple[int, str, int]] = set()
+    told = []
+    for before, after in [(0, 2_100), (2_100, 10), (10, 1_050), (1_050, 3_050)]:
+        drafts = plan(_facts({"RTX": after}), {"RTX": before}, {"RTX": after}, [server], announced)
+        told.append([(d.key, d.passed) for d in drafts])
+        # What the store records with each alert: every threshold it passed.
+        announced |= {(d.guild_id, d.subject, t) for d in drafts for t in d.passed}
+    assert told == [[("2000", (1_000, 2_000))], [], [], [("3000", (3_000,))]]
+
+
+def test_what_one_server_was_told_does_not_silence_another():
+    a = AlertSettings(GUILD_A, channel_id=5, national_every=0, tracked=frozenset({"RTX", "RJ1"}))
+    b = AlertSettings(GUILD_B, channel_id=6, national_every=0, tracked=frozenset({"RTX"}))
+    drafts = plan(
+        _facts({"RTX": 1_040, "RJ1": 1_040}),
+        before={"RTX": 10, "RJ1": 10},
+        after={"RTX": 1_050, "RJ1": 1_050},
+        audience=[a, b],
+        announced={(GUILD_A, "RTX", 1_000)},
+    )
+    assert _told(drafts) == [
+        (GUILD_A, "trust_milestone", "RJ1", "1000", (1_000,)),
+        (GUILD_B, "trust_milestone", "RTX", "1000", (1_000,)),
+    ]

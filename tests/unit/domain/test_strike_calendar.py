@@ -3,41 +3,13 @@ from datetime import date
 import pytest
 
 from bot.domain.records import StrikePeriod
-from bot.domain.strike_calendar import date_in_filename, dates_in_text, match_period
+from bot.domain.strike_calendar import match_period
 from bot.nhs.reference import calendar_seed, trust_seed
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Industrial action 19 to 23 September 2023", (date(2023, 9, 19), date(2023, 9, 23))),
-        ("Data 27 June - 2 July 2024 (revised)", (date(2024, 6, 27), date(2024, 7, 2))),
-        ("29 December 2023 to 3 January 2024", (date(2023, 12, 29), date(2024, 1, 3))),
-        ("15 and 20 December 2022", (date(2022, 12, 15), date(2022, 12, 20))),
-        ("13th–15th March 2023", (date(2023, 3, 13), date(2023, 3, 15))),
-        ("19-23 Sep 23", (date(2023, 9, 19), date(2023, 9, 23))),
-        ("strike on 13 March 2023", (date(2023, 3, 13), date(2023, 3, 13))),
-        ("31 September 2023", None),
-        ("workforce-and-reschedule-sitrep-20230619.xlsx", None),
-        ("", None),
-    ],
-)
-def test_dates_in_text(text, expected):
-    assert dates_in_text(text) == expected
-
-
-def test_date_in_filename():
-    url = "https://x/wp-content/uploads/2022/11/workforce-and-reschedule-sitrep-20230619.xlsx"
-    assert date_in_filename(url) == date(2023, 6, 19)
-    assert date_in_filename("https://x/2022/11/sitrep-revised.xlsx") is None
 
 
 @pytest.fixture
 def periods():
-    return [
-        StrikePeriod(i, p["start"], p["end"], p["staff_groups"])
-        for i, p in enumerate(calendar_seed())
-    ]
+    return [StrikePeriod(i, p.start, p.end, p.staff_groups) for i, p in enumerate(calendar_seed())]
 
 
 def _period(periods, start):
@@ -85,8 +57,8 @@ def test_a_strike_missing_from_the_calendar_is_proposed(periods):
 def test_seed_data_ships_with_the_project():
     calendar, trusts = calendar_seed(), trust_seed()
     assert len(calendar) >= 30 and len(trusts) == 137
-    sep = next(p for p in calendar if p["start"] == date(2023, 9, 19))
-    assert sep["end"] == date(2023, 9, 23) and sep["total"] == 129913
+    sep = next(p for p in calendar if p.start == date(2023, 9, 19))
+    assert sep.end == date(2023, 9, 23) and sep.national_total == 129913
     assert next(t for t in trusts if t.org_code == "RTX").name.startswith(
         "University Hospitals of Morecambe Bay"
     )

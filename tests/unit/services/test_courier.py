@@ -39,47 +39,47 @@ def _make_due_now(db_url: str) -> None:
 
 
 async def _alert(store, guild: int, key: str = "1") -> None:
-    await store.add_alert(
+    await store.outbox.add(
         Draft(guild, "national_milestone", "ENGLAND", key, f"England passes {key}")
     )
 
 
 async def test_a_discord_outage_is_retried_with_backoff_and_delivered_once(store, db_url):
-    await store.update_alert_settings(1, channel_id=10)
+    await store.servers.update(1, channel_id=10)
     await _alert(store, 1)
     sender = ScriptedSender({1: ["500", "500"]})
     courier = Courier(store, sender, backoff=60)
     for _ in range(2):
         report = await courier.deliver_due()
         assert report.retried == 1 and report.sent == 0
-        (alert,) = await store.alerts(1)
+        (alert,) = await store.outbox.of_server(1)
         assert alert.status == "pending" and alert.error == "Discord answered 500"
-        assert await store.due_alerts() == []  # backing off: not due again yet
+        assert await store.outbox.due() == []  # backing off: not due again yet
         _make_due_now(db_url)
     report = await courier.deliver_due()
     assert report.sent == 1
     assert (await courier.deliver_due()).sent == 0
-    (alert,) = await store.alerts(1)
+    (alert,) = await store.outbox.of_server(1)
     assert alert.status == "sent" and alert.attempts == 3
     assert sender.delivered == [alert.id]
 
 
 async def test_a_dead_channel_fails_visibly_and_other_servers_are_served(store):
     for guild in (1, 2, 3):
-        await store.update_alert_settings(guild, channel_id=guild * 10)
+        await store.servers.update(guild, channel_id=guild * 10)
         await _alert(store, guild)
     await _alert(store, 4)  # no channel set
     report = await Courier(store, ScriptedSender({2: ["deleted"]})).deliver_due()
     assert (report.sent, report.failed) == (2, 2)
-    assert (await store.alerts(2))[0].error == "channel deleted"
-    assert (await store.alerts(4))[0].error == "no alert channel set: use /alerts channel"
+    assert (await store.outbox.of_server(2))[0].error == "channel deleted"
+    assert (await store.outbox.of_server(4))[0].error == "no alert channel set: use /alerts channel"
     # Setting a channel again gives the failed alert another chance.
-    await store.update_alert_settings(2, channel_id=21)
+    await store.servers.update(2, channel_id=21)
     assert (await Courier(store, ScriptedSender({})).deliver_due()).sent == 1
 
 
 async def test_overlapping_passes_never_send_twice(store):
-    await store.update_alert_settings(1, channel_id=10)
+    await store.servers.update(1, channel_id=10)
     for key in range(20):
         await _alert(store, 1, str(key))
     sender = ScriptedSender({})
@@ -89,8 +89,8 @@ async def test_overlapping_passes_never_send_twice(store):
 
 
 async def test_a_sender_bug_does_not_stop_other_alerts(store):
-    await store.update_alert_settings(1, channel_id=10)
-    await store.update_alert_settings(2, channel_id=20)
+    await store.servers.update(1, channel_id=10)
+    await store.servers.update(2, channel_id=20)
     await _alert(store, 1)
     await _alert(store, 2)
 
@@ -101,4 +101,4 @@ async def test_a_sender_bug_does_not_stop_other_alerts(store):
 
     report = await Courier(store, flaky).deliver_due()
     assert (report.sent, report.retried) == (1, 1)
-    assert (await store.alerts(1))[0].status == "pending"
+    assert (await store.outbox.of_server(1))[0].status == "pending"

@@ -1,0 +1,144 @@
+"""Releases: which version of a strike period counts, running totals, and storing a release whole.
+
+`record_release` is the one way a release enters the store: the release row, its figures, the
+trust names it gives, the document's state and the alerts it causes are written in one unit of
+work, so an alert is decided exactly once, together with the figures that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+
+from bot.domain.alerts import ENGLAND, AlertSettings, Draft, ReleaseFacts, plan
+from bot.domain.figures import Figures, add, plus, running_total
+from bot.domain.ports import FigureLike, Store, Unit
+from bot.domain.records import DocumentState, FigureRow, NewRelease, Release, ReleaseStatus
+from bot.domain.trust_names import TrustNames, naming
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """A period's current release and how many ingested versions the period has (> 1: revised)."""
+
+    release: Release
+    versions: int
+
+
+def current_versions(releases: Iterable[Release]) -> dict[int, Current]:
+    """Period id -> its current release: the latest published ingested version (then the newest row)."""
+    best: dict[int, Release] = {}
+    counts: dict[int, int] = {}
+    for r in releases:
+        if r.status != ReleaseStatus.INGESTED or r.period_id is None:
+            continue
+        counts[r.period_id] = counts.get(r.period_id, 0) + 1
+        held = best.get(r.period_id)
+        if held is None or (r.published, r.id) > (held.published, held.id):
+            best[r.period_id] = r
+    return {period: Current(r, counts[period]) for period, r in best.items()}
+
+
+def trust_figures(rows: Iterable[FigureRow]) -> dict[int, dict[str, Figures]]:
+    """Release id -> org code -> the trust's figures summed over its days."""
+    sums: dict[int, dict[str, tuple[int | None, int | None]]] = {}
+    for release_id, code, _day, inpatient, outpatient in rows:
+        per_trust = sums.setdefault(release_id, {})
+        held = per_trust.get(code)
+        per_trust[code] = (
+            (inpatient, outpatient)
+            if held is None
+            else (plus(held[0], inpatient), plus(held[1], outpatient))
+        )
+    return {
+        release_id: {code: Figures(*pair) for code, pair in per_trust.items()}
+        for release_id, per_trust in sums.items()
+    }
+
+
+def running_totals(
+    current: Iterable[Current],
+    by_release: Mapping[int, Mapping[str, Figures]],
+    codes: Iterable[str],
+) -> dict[str, int]:
+    """Each trust's (and England's) running total over the current releases."""
+    releases = [c.release.id for c in current]
+    totals = {
+        code: running_total(
+            by_release.get(r, {}).get(code) or Figures(None, None) for r in releases
+        )
+        for code in codes
+    }
+    totals[ENGLAND] = running_total(add(by_release.get(r, {}).values()) for r in releases)
+    return totals
+
+
+async def record_release(
+    store: Store,
+    release: NewRelease,
+    *,
+    figures: Iterable[FigureLike] = (),
+    trust_names: TrustNames | None = None,
+    document: DocumentState | None = None,
+    new_period: tuple[date, date] | None = None,
+) -> Release:
+    """Store a release whole (row, figures, names, new period, document, alerts) or not at all.
+
+    The same bytes at the same URL update the earlier row (a skipped file tried again).
+    """
+    async with store.transaction() as unit:
+        ingested = release.status == ReleaseStatus.INGESTED
+        audience = await unit.audience() if ingested else []
+        before = await unit.ingested() if audience else []
+        if new_period is not None:
+            release = replace(release, period_id=await unit.add_period(*new_period))
+        stored = await unit.save_release(release)
+        await unit.save_figures(stored.id, figures)
+        if trust_names:
+            changes = naming(await unit.known_trusts(), trust_names, release.published)
+            await unit.apply_naming(changes, release.published)
+        if document is not None:
+            await unit.record_document(document)
+        if ingested and (audience or stored.validation != "ok"):
+            drafts = await _alerts_caused(unit, stored, audience, before)
+            await unit.write_alerts(drafts, release_id=stored.id)
+    return stored
+
+
+async def _alerts_caused(
+    unit: Unit, stored: Release, audience: list[AlertSettings], before: list[Release]
+) -> list[Draft]:
+    """The alerts a stored release causes: its subjects' running totals before and after it."""
+    assert stored.period_id is not None
+    was = current_versions(before)
+    now = current_versions([*(r for r in before if r.id != stored.id), stored])
+    mine = now[stored.period_id]
+    if mine.release.id != stored.id and stored.validation == "ok":
+        return []  # an older version stored for the record changes no running total
+    codes = {code for server in audience for code in server.tracked}
+    read = {c.release.id for c in (*was.values(), *now.values())}
+    by_release = trust_figures(await unit.figures(sorted(read)))
+    this = by_release.get(stored.id, {})
+    period = await unit.period(stored.period_id)
+    facts = ReleaseFacts(
+        release_id=stored.id,
+        url=stored.url,
+        start=period.start,
+        end=period.end,
+        staff_groups=period.staff_groups,
+        revised=mine.versions > 1,
+        validation=stored.validation,
+        figures={
+            **{code: this[code].total for code in codes if code in this},
+            ENGLAND: add(this.values()).total,
+        },
+        names=await unit.trust_names(codes),
+    )
+    return plan(
+        facts,
+        running_totals(was.values(), by_release, codes),
+        running_totals(now.values(), by_release, codes),
+        audience,
+        await unit.announced(),
+    )

@@ -1,0 +1,19 @@
+"""Reads an NHS England industrial-action workbook (.xlsx, .xls or .csv) and detects its table layout."""
+
+from bot.nhs.workbook.model import (
+    EnglandCheck,
+    NotStrikeData,
+    ParsedWorkbook,
+    TrustRow,
+    WorkbookError,
+)
+from bot.nhs.workbook.reader import read_workbook
+
+__all__ = [
+    "EnglandCheck",
+    "NotStrikeData",
+    "ParsedWorkbook",
+    "TrustRow",
+    "WorkbookError",
+    "read_workbook",
+]

@@ -1,0 +1,200 @@
+"""The unit of work: one SQLite transaction in which a release and what it causes are stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+import aiosqlite
+
+from bot.domain.alerts import AlertKind, AlertSettings, Draft
+from bot.domain.announcements import AnnouncedStrike
+from bot.domain.ports import FigureLike
+from bot.domain.records import DocumentState, FigureRow, NewRelease, Release, StrikePeriod
+from bot.domain.trust_names import KnownTrust, Naming
+from storage.sqlite import rows
+from storage.sqlite.alerts import write_alerts
+from storage.sqlite.database import Database, now_iso
+from storage.sqlite.figures import marks, read_figures
+from storage.sqlite.source import RECORD_DOCUMENT, document_params
+
+SAVE_RELEASE = (
+    "INSERT INTO releases (url, link_text, fetched_at, published, sha256, etag, last_modified,"
+    " size_bytes, status, error, period_id, sheet, shape, england_inpatient, england_outpatient,"
+    " validation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (url, sha256) DO UPDATE SET link_text = excluded.link_text,"
+    " fetched_at = excluded.fetched_at, published = excluded.published, etag = excluded.etag,"
+    " last_modified = excluded.last_modified, size_bytes = excluded.size_bytes,"
+    " status = excluded.status, error = excluded.error, period_id = excluded.period_id,"
+    " sheet = excluded.sheet, shape = excluded.shape, england_inpatient = excluded.england_inpatient,"
+    " england_outpatient = excluded.england_outpatient, validation = excluded.validation"
+    " RETURNING *"
+)
+
+
+class SQLiteUnit:
+    """Reads see this transaction's own writes; nothing is visible to others until it commits."""
+
+    def __init__(self, database: Database, db: aiosqlite.Connection) -> None:
+        self._database = database
+        self._db = db
+
+    # -- what planning reads ----------------------------------------------------------------------
+
+    async def audience(self) -> list[AlertSettings]:
+        tracked: dict[int, set[str]] = {}
+        for guild_id, code in await self._database.fetch(
+            "SELECT guild_id, org_code FROM tracked_trusts"
+        ):
+            tracked.setdefault(guild_id, set()).add(code)
+        found = await self._database.fetch(
+            "SELECT * FROM guild_settings WHERE alert_channel_id IS NOT NULL"
+        )
+        return [
+            rows.settings(r, r["guild_id"], frozenset(tracked.get(r["guild_id"], ())))
+            for r in found
+        ]
+
+    async def ingested(self) -> list[Release]:
+        found = await self._database.fetch("SELECT * FROM releases WHERE status = 'ingested'")
+        return [rows.release(r) for r in found]
+
+    async def figures(self, release_ids: Sequence[int]) -> list[FigureRow]:
+        return await read_figures(self._database, release_ids)
+
+    async def period(self, period_id: int) -> StrikePeriod:
+        found = await self._database.fetch(
+            "SELECT * FROM strike_periods WHERE id = ?", (period_id,)
+        )
+        return rows.period(found[0])
+
+    async def trust_names(self, org_codes: Iterable[str]) -> dict[str, str]:
+        codes = sorted(org_codes)
+        found = await self._database.fetch(
+            f"SELECT org_code, name FROM trusts WHERE org_code IN ({marks(codes)})", codes
+        )
+        return {code: name for code, name in found}
+
+    async def announced(self) -> set[tuple[int, str, int]]:
+        found = await self._database.fetch(
+            "SELECT guild_id, subject, threshold FROM announced_milestones"
+        )
+        return {(g, s, t) for g, s, t in found}
+
+    # -- what it writes ---------------------------------------------------------------------------
+
+    async def add_period(self, start: date, end: date) -> int:
+        await self._db.execute(
+            "INSERT INTO strike_periods (start_date, end_date, origin) VALUES (?, ?, 'release')"
+            " ON CONFLICT (start_date, end_date) DO NOTHING",
+            (start.isoformat(), end.isoformat()),
+        )
+        found = await self._database.fetch(
+            "SELECT id FROM strike_periods WHERE start_date = ? AND end_date = ?",
+            (start.isoformat(), end.isoformat()),
+        )
+        return found[0][0]
+
+    async def save_release(self, release: NewRelease) -> Release:
+        england = release.england
+        found = await self._database.fetch(
+            SAVE_RELEASE,
+            (
+                release.url,
+                release.link_text,
+                now_iso(),
+                release.published.isoformat(),
+                release.sha256,
+                release.etag,
+                release.last_modified,
+                release.size_bytes,
+                str(release.status),
+                release.error,
+                release.period_id,
+                release.sheet,
+                release.shape,
+                england.inpatient if england else None,
+                england.outpatient if england else None,
+                release.validation,
+            ),
+        )
+        return rows.release(found[0])
+
+    async def save_figures(self, release_id: int, figures: Iterable[FigureLike]) -> None:
+        """The release's rows, replacing any it had (the same bytes stored before as skipped)."""
+        params = [
+            (release_id, f.org_code, f.day.isoformat() if f.day else "", f.inpatient, f.outpatient)
+            for f in figures
+        ]
+        if not params:
+            return
+        await self._db.execute("DELETE FROM figures WHERE release_id = ?", (release_id,))
+        await self._db.executemany(
+            "INSERT INTO figures (release_id, org_code, day, inpatient, outpatient)"
+            " VALUES (?, ?, ?, ?, ?)",
+            params,
+        )
+
+    async def known_trusts(self) -> dict[str, KnownTrust]:
+        found = await self._database.fetch("SELECT org_code, name, name_as_of, region FROM trusts")
+        return {r[0]: KnownTrust(r[1], r[2], r[3]) for r in found}
+
+    async def apply_naming(self, naming: Naming, as_of: date) -> None:
+        when, db = as_of.isoformat(), self._db
+        await db.executemany(
+            "INSERT INTO trusts (org_code, name, region, name_as_of) VALUES (?, ?, ?, ?)",
+            [(code, name, region, when) for code, name, region in naming.added],
+        )
+        await db.executemany(
+            "UPDATE trusts SET name = ?, name_as_of = ? WHERE org_code = ?",
+            [(name, when, code) for code, name in naming.renamed],
+        )
+        await db.executemany("INSERT OR IGNORE INTO trust_aliases VALUES (?, ?)", naming.aliases)
+        await db.executemany(
+            "UPDATE trusts SET region = ? WHERE org_code = ?",
+            [(region, code) for code, region in naming.regions],
+        )
+
+    async def record_document(self, state: DocumentState) -> None:
+        await self._db.execute(RECORD_DOCUMENT, document_params(state))
+
+    async def write_alerts(
+        self, drafts: Sequence[Draft], *, release_id: int | None = None, due: datetime | None = None
+    ) -> None:
+        await write_alerts(self._db, list(drafts), release_id, due)
+
+    async def add_announced_strike(
+        self, strike: AnnouncedStrike, created_by: int | None
+    ) -> AnnouncedStrike:
+        found = await self._database.fetch(
+            "INSERT INTO announced_strikes (guild_id, start_date, end_date, staff_group, unions, note,"
+            " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            (
+                strike.guild_id,
+                strike.start.isoformat(),
+                strike.end.isoformat(),
+                strike.staff_group,
+                strike.unions,
+                strike.note,
+                created_by,
+                now_iso(),
+            ),
+        )
+        return rows.announced_strike(found[0])
+
+    async def cancel_announced_strike(
+        self, guild_id: int, strike_id: int
+    ) -> AnnouncedStrike | None:
+        found = await self._database.fetch(
+            "UPDATE announced_strikes SET cancelled = 1 WHERE id = ? AND guild_id = ? AND cancelled = 0"
+            " RETURNING *",
+            (strike_id, guild_id),
+        )
+        return rows.announced_strike(found[0]) if found else None
+
+    async def cancel_pending(self, guild_id: int, kind: AlertKind, subject: str) -> None:
+        await self._db.execute(
+            "UPDATE alerts SET status = 'cancelled' WHERE guild_id = ? AND kind = ? AND subject = ?"
+            " AND status = 'pending'",
+            (guild_id, str(kind), subject),
+        )
