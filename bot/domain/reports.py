@@ -192,12 +192,6 @@ class Snapshot:
     def released_periods(self) -> list[StrikePeriod]:
         return [p for p, _, _ in self.current]
 
-    def trust_totals(self) -> dict[str, int]:
-        return {
-            code: sum(f.total or 0 for f in by_period.values())
-            for code, by_period in self.by_trust.items()
-        }
-
     def league(self, period_id: int | None = None, region: str | None = None) -> list[LeagueRow]:
         """Trusts by figures (one strike, or the running total), highest first; ties share a rank."""
         rows = []
