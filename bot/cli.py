@@ -12,10 +12,11 @@ from pathlib import Path
 
 from bot import __version__
 from bot.app import configure_logging, open_seeded_store
+from bot.domain.dates import date_in_filename
 from bot.domain.formatting import number, period_label
 from bot.domain.ports import Store
 from bot.domain.records import StrikePeriod
-from bot.domain.strike_calendar import date_in_filename, match_period
+from bot.domain.strike_calendar import match_period
 from bot.domain.trust_search import TrustIndex
 from bot.errors import CommandError, StrikewatchError
 from bot.nhs.fetch import Fetcher, make_client

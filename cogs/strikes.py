@@ -11,8 +11,8 @@ from discord.ext import commands
 
 from bot.domain import announcements
 from bot.domain.announcements import AnnouncedStrike
+from bot.domain.dates import dates_in_text
 from bot.domain.formatting import escape, number, period_label
-from bot.domain.strike_calendar import dates_in_text
 from cogs.render import COLOUR, FOOTER, lines_within
 from cogs.util import UserFacingError, clip, manage_server, shown, snapshot
 

@@ -6,9 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-# Re-exported until bot/cli.py, bot/nhs/ingest.py and cogs/strikes.py import them from bot.domain.dates.
-from bot.domain.dates import date_in_filename as date_in_filename
-from bot.domain.dates import dates_in_text as dates_in_text
+from bot.domain.dates import dates_in_text
 from bot.domain.records import StrikePeriod
 
 # A release normally follows its strike within days; beyond this a publication date proves nothing.

@@ -12,11 +12,12 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from bot.domain.dates import date_in_filename
 from bot.domain.figures import Figures
 from bot.domain.ports import Store
 from bot.domain.records import DocumentState, NewRelease, Release, ReleaseStatus, StrikePeriod
 from bot.domain.releases import current_versions, record_release
-from bot.domain.strike_calendar import date_in_filename, match_period
+from bot.domain.strike_calendar import match_period
 from bot.nhs.workbook import NotStrikeData, ParsedWorkbook, WorkbookError, read_workbook
 from bot.settings import Settings
 

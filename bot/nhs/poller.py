@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from bot.domain.dates import date_in_filename
 from bot.domain.ports import Store
 from bot.domain.records import Document, DocumentState, ReleaseStatus
-from bot.domain.strike_calendar import date_in_filename
 from bot.errors import StrikewatchError
 from bot.nhs.fetch import Fetcher, FetchError
 from bot.nhs.ingest import Ingestor, Outcome, OutcomeKind, Source, published_date
