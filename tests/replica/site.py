@@ -68,7 +68,9 @@ def serve(
     table = table_days or (days(start, end)[:-1] or [start])
     release = wb.make_release(trusts, table, seed, missing=0.03)
     if link_text is None:
-        link_text = f"Industrial action {wb._default_title([start, end]).removeprefix('Industrial action ')}"
+        link_text = (
+            f"Industrial action {wb.default_title([start, end]).removeprefix('Industrial action ')}"
+        )
     body = WRITERS[shape](release, **options)
     path = nhs.add_file(release_path(published, suffix=suffix), body, link_text=link_text)
     return Served(
