@@ -154,9 +154,7 @@ async def test_a_release_that_fails_validation_alerts_only_the_owner(world, stor
 
 
 async def test_digest_lists_tracked_trusts(world, store):
-    await store.servers.update(
-        GUILD_A, channel_id=5, digest=True, national_every=0, trust_every=0
-    )
+    await store.servers.update(GUILD_A, channel_id=5, digest=True, national_every=0, trust_every=0)
     await store.servers.track(GUILD_A, "RTX")
     await store.servers.track(GUILD_A, "RJ1")
     await world.release({"RTX": 604, "RJ1": 12})
@@ -172,7 +170,9 @@ async def test_announced_strike_reminders_are_due_at_their_times_and_cancel(stor
     start = date.today() + timedelta(days=10)
     strike = await announcements.announce(
         store,
-        AnnouncedStrike(0, GUILD_A, start, start + timedelta(days=2), "resident doctors", "BMA", ""),
+        AnnouncedStrike(
+            0, GUILD_A, start, start + timedelta(days=2), "resident doctors", "BMA", ""
+        ),
         created_by=1,
         now=datetime.now(UTC),
     )
