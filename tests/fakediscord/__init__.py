@@ -1,8 +1,6 @@
-"""Wire-level fake of Discord (REST v10 + gateway) for end-to-end tests of the real client.
+"""Wire-level fake of Discord (REST v10 + gateway) for end-to-end tests of the real client."""
 
-See ``server.FakeDiscord`` for the API; ``fixtures`` builds guild/channel/role payloads.
-"""
-
+from .control import Opt, OptionType
 from .fixtures import (
     ADMINISTRATOR,
     ATTACH_FILES,
@@ -22,8 +20,9 @@ from .fixtures import (
     make_user,
     snowflake,
 )
+from .limits import FaultRule, RateLimitModel
 from .records import InteractionHandle, MessageRecord, Reply, RequestRecord, SentFile
-from .server import FakeDiscord, FaultRule, Opt, OptionType, RateLimitModel
+from .server import FakeDiscord
 
 __all__ = [
     "ADMINISTRATOR",

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .bridge import poll_until
+
 if TYPE_CHECKING:
-    from .server import FakeDiscord
+    from .bridge import Bridge
+
+__all__ = [
+    "EPHEMERAL",
+    "PNG_MAGIC",
+    "InteractionHandle",
+    "MessageRecord",
+    "Reply",
+    "RequestRecord",
+    "SentFile",
+    "poll_until",
+]
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EPHEMERAL = 1 << 6
@@ -143,8 +155,8 @@ class InteractionHandle:
     coroutine running on the same loop as an in-process bot.
     """
 
-    def __init__(self, fake: FakeDiscord, payload: dict[str, Any]) -> None:
-        self._fake = fake
+    def __init__(self, bridge: Bridge, payload: dict[str, Any]) -> None:
+        self._bridge = bridge
         self.payload = payload
         self.id = int(payload["id"])
         self.token: str = payload["token"]
@@ -184,7 +196,7 @@ class InteractionHandle:
     @property
     def response(self) -> Reply | None:
         """The first visible answer so far (see ``wait_response``), or None."""
-        with self._fake._lock:
+        with self._bridge.lock:
             return self._first_visible()
 
     def _answered(self) -> bool:
@@ -224,14 +236,14 @@ class InteractionHandle:
     @property
     def choices(self) -> list[dict[str, Any]] | None:
         """Autocomplete choices (callback type 8)."""
-        with self._fake._lock:
+        with self._bridge.lock:
             if self.callback is None or self.callback["type"] != 8:
                 return None
             return list((self.callback.get("data") or {}).get("choices") or [])
 
     @property
     def all_files(self) -> list[SentFile]:
-        with self._fake._lock:
+        with self._bridge.lock:
             return [f for reply in self.replies for f in reply.files]
 
     # --- waiting -----------------------------------------------------------------------------
@@ -243,37 +255,37 @@ class InteractionHandle:
 
     def wait_callback(self, timeout: float = 5.0) -> dict[str, Any]:
         """Block until the bot's interaction callback was accepted; returns {"type", "data"}."""
-        self._fake._wait(lambda: self.callback is not None, timeout, self._describe)
+        self._bridge.wait(lambda: self.callback is not None, timeout, self._describe)
         assert self.callback is not None
         return self.callback
 
     async def await_callback(self, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109 - mirrors the sync wait_* API
-        await self._fake._await(lambda: self.callback is not None, timeout, self._describe)
+        await self._bridge.wait_async(lambda: self.callback is not None, timeout, self._describe)
         assert self.callback is not None
         return self.callback
 
     def wait_response(self, timeout: float = 5.0) -> Reply:
         """Block until the first visible answer: callback type 4/7/8/9 data, or after a defer
         (type 5/6) the first ``@original`` edit or followup."""
-        self._fake._wait(self._answered, timeout, self._describe)
+        self._bridge.wait(self._answered, timeout, self._describe)
         return self.response  # type: ignore[return-value]
 
     async def await_response(self, timeout: float = 5.0) -> Reply:  # noqa: ASYNC109 - mirrors the sync wait_* API
-        await self._fake._await(self._answered, timeout, self._describe)
+        await self._bridge.wait_async(self._answered, timeout, self._describe)
         return self.response  # type: ignore[return-value]
 
     def wait_followups(self, count: int = 1, timeout: float = 5.0) -> list[Reply]:
-        self._fake._wait(lambda: len(self.followups) >= count, timeout, self._describe)
-        with self._fake._lock:
+        self._bridge.wait(lambda: len(self.followups) >= count, timeout, self._describe)
+        with self._bridge.lock:
             return list(self.followups)
 
     async def await_followups(self, count: int = 1, timeout: float = 5.0) -> list[Reply]:  # noqa: ASYNC109 - mirrors the sync wait_* API
-        await self._fake._await(lambda: len(self.followups) >= count, timeout, self._describe)
-        with self._fake._lock:
+        await self._bridge.wait_async(lambda: len(self.followups) >= count, timeout, self._describe)
+        with self._bridge.lock:
             return list(self.followups)
 
     def wait_until(self, predicate: Callable[[InteractionHandle], bool], timeout: float = 5.0):
-        self._fake._wait(lambda: predicate(self), timeout, self._describe)
+        self._bridge.wait(lambda: predicate(self), timeout, self._describe)
         return self
 
     async def await_until(
@@ -281,16 +293,5 @@ class InteractionHandle:
         predicate: Callable[[InteractionHandle], bool],
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> InteractionHandle:
-        await self._fake._await(lambda: predicate(self), timeout, self._describe)
+        await self._bridge.wait_async(lambda: predicate(self), timeout, self._describe)
         return self
-
-
-async def poll_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.005):  # noqa: ASYNC109 - mirrors the sync wait_* API
-    """Async polling helper that never blocks the running loop."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if predicate():
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        await asyncio.sleep(interval)
