@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
 from bot.domain.figures import NOT_REPORTED, Figures, add, running_total
 from bot.domain.records import FigureRow, PeriodFigures, Release, StrikePeriod, Trust
-from bot.domain.releases import current_versions, trust_figures
+from bot.domain.releases import current_versions
 from bot.domain.trust_search import TrustIndex
 
 
@@ -294,10 +294,10 @@ def build_snapshot(
     stamp: tuple,
     periods: list[StrikePeriod],
     releases: Iterable[Release],
-    rows: Iterable[FigureRow],
+    totals: Mapping[int, Mapping[str, Figures]],
     trusts: Iterable[Trust],
 ) -> Snapshot:
-    """From what the store holds: the calendar, ingested releases, the current ones' rows."""
+    """From what the store holds: the calendar, ingested releases, each release's trust figures."""
     by_id = {p.id: p for p in periods}
     current = sorted(
         (
@@ -307,7 +307,6 @@ def build_snapshot(
         ),
         key=lambda item: (item[0].start, item[1].published, item[1].id),
     )
-    totals = trust_figures(rows)
     by_trust: dict[str, dict[int, Figures]] = {}
     national: dict[int, Figures] = {}
     for period, release, _ in current:

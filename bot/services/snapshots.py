@@ -6,7 +6,7 @@ from datetime import date
 
 from bot.domain.ports import Store
 from bot.domain.records import Trust
-from bot.domain.releases import current_versions
+from bot.domain.releases import current_versions, trust_figures
 from bot.domain.reports import NationalReport, Snapshot, StrikeRow, TrustReport, build_snapshot
 
 
@@ -25,12 +25,16 @@ class SnapshotCache:
 
     async def _build(self, stamp: tuple) -> Snapshot:
         releases = await self.store.releases.ingested()
-        current = [c.release.id for c in current_versions(releases).values()]
+        totals = {}
+        # One release at a time: its day rows are summed and dropped, so memory stays flat.
+        for current in current_versions(releases).values():
+            rows = await self.store.releases.figures([current.release.id])
+            totals.update(trust_figures(rows))
         return build_snapshot(
             stamp,
             await self.store.calendar.periods(),
             releases,
-            await self.store.releases.figures(current),
+            totals,
             await self.store.calendar.trusts(),
         )
 
