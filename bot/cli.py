@@ -11,11 +11,12 @@ from datetime import date
 from pathlib import Path
 
 from bot import __version__
-from bot.app import configure_logging, open_seeded_store
+from bot.app import configure_logging, copy_between, open_seeded_store, redact_url
 from bot.domain.dates import date_in_filename
 from bot.domain.formatting import number, period_label
 from bot.domain.ports import Store
 from bot.domain.records import StrikePeriod
+from bot.domain.roles import lease_lines
 from bot.domain.strike_calendar import match_period
 from bot.domain.trust_search import TrustIndex
 from bot.errors import CommandError, StrikewatchError
@@ -174,12 +175,39 @@ async def cmd_strikes(settings: Settings, store: Store, args: argparse.Namespace
     return 0
 
 
+async def cmd_status(settings: Settings, store: Store, args: argparse.Namespace) -> int:
+    """Which process holds each role, the last polls and the newest release."""
+    print(f"store: {store.kind}")
+    for line in lease_lines(await store.roles.leases(), await store.roles.clock_ms()):
+        print(f"role {line}")
+    for poll in await store.polls.last(3):
+        ok = {True: "ok", False: "failed", None: "running or interrupted"}[poll.ok]
+        print(f"poll {poll.started_at}: {ok}" + (f": {poll.error}" if poll.error else ""))
+    releases = await store.releases.ingested()
+    newest = releases[-1] if releases else None
+    print(
+        f"newest release: {newest.url} (published {newest.published})"
+        if newest
+        else "no release yet"
+    )
+    return 0
+
+
+async def cmd_copy_store(args: argparse.Namespace) -> int:
+    copied = await copy_between(args.source, args.target, replace=args.replace)
+    for table, count in copied.items():
+        print(f"{table:<22} {count:>9,}")
+    print(f"copied {sum(copied.values()):,} rows into {redact_url(args.target)}")
+    return 0
+
+
 STORE_COMMANDS: dict[str, Callable[[Settings, Store, argparse.Namespace], Awaitable[int]]] = {
     "poll": cmd_poll,
     "import": cmd_import,
     "trust": cmd_trust,
     "national": cmd_national,
     "strikes": cmd_strikes,
+    "status": cmd_status,
 }
 
 
@@ -200,6 +228,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("strikes", help="the strike calendar")
     p.add_argument("--json", action="store_true")
+    sub.add_parser("status", help="which process polls, delivers and runs each shard; last polls")
+    p = sub.add_parser(
+        "copy-store",
+        help="copy everything from one store into another (SQLite to PostgreSQL, or back)",
+    )
+    p.add_argument("source", metavar="SOURCE_URL", help="e.g. sqlite:///data/strikewatch.db")
+    p.add_argument("target", metavar="TARGET_URL", help="e.g. postgresql://user:pw@host/db")
+    p.add_argument("--replace", action="store_true", help="overwrite a target that holds data")
     return parser
 
 
@@ -218,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(settings)
         if args.command == "inspect":
             return cmd_inspect(settings, args)
+        if args.command == "copy-store":
+            return asyncio.run(cmd_copy_store(args))
         if args.command == "run":
             from bot.discord_app.runner import run_bot  # discord.py loads only for the bot
 

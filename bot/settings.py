@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import __version__
+from bot.domain.roles import parse_shard_ids
 from bot.errors import StrikewatchError
 
 DEFAULT_INDEX_URL = "https://www.england.nhs.uk/publication/preparedness-for-potential-industrial-action-in-the-nhs/"
@@ -42,15 +43,20 @@ class Settings(BaseSettings):
     discord_gateway_url: str = "wss://gateway.discord.gg/"
     dev_guild_id: int | None = None
     owner_ids: str = ""
+    shard_count: int | None = Field(None, ge=1, le=10_000)
+    shard_ids: str = ""
 
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
-        if not value.startswith("sqlite:///"):
-            raise ValueError(
-                "only sqlite:///relative/path or sqlite:////absolute/path is supported"
-            )
-        return value
+        if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
+            return value
+        if value.startswith(("postgresql://", "postgres://")) and urlsplit(value).hostname:
+            return value
+        raise ValueError(
+            "use sqlite:///relative/path, sqlite:////absolute/path"
+            " or postgresql://user:password@host:port/dbname"
+        )
 
     @field_validator("nhs_index_url", "discord_api_base", "discord_gateway_url")
     @classmethod
@@ -83,6 +89,27 @@ class Settings(BaseSettings):
                 raise ValueError(f"{part!r} is not a Discord user id (comma-separated numbers)")
         return value
 
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: str) -> str:
+        parse_shard_ids(value, 10_000)  # the syntax here; the count is checked with SHARD_COUNT
+        return value
+
+    @model_validator(mode="after")
+    def _shards(self) -> Settings:
+        if self.shard_ids.strip() and self.shard_count is None:
+            raise ValueError("SHARD_IDS: set SHARD_COUNT too (every process must agree on it)")
+        if self.shard_count is not None:
+            try:
+                parse_shard_ids(self.shard_ids, self.shard_count)
+            except ValueError as exc:
+                raise ValueError(f"SHARD_IDS: {exc}") from None
+        return self
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
     @property
     def database_path(self) -> Path:
         return Path(self.database_url.removeprefix("sqlite:///"))
@@ -99,6 +126,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            name = str(err["loc"][0]).upper() if err["loc"] else "settings"
-            problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
+            message = err["msg"].removeprefix("Value error, ")
+            if err["loc"]:
+                message = f"{str(err['loc'][0]).upper()}: {message}"
+            problems.append(message)
         raise SettingsError("bad setting " + "; ".join(problems)) from None

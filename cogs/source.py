@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain.roles import lease_lines
 from bot.nhs.poller import PollError
 from cogs.render import poll_result
 from cogs.util import UserFacingError, clip
@@ -46,7 +47,7 @@ class Source(
         lines += [f"- skipped {clip(reason, 300)}" for reason in s["skipped_reasons"][:5]]
         await interaction.followup.send(clip("\n".join(lines), 2000), ephemeral=True)
 
-    @app_commands.command(name="status", description="Last polls, failures and the next run")
+    @app_commands.command(name="status", description="Last polls, failures, the next run, and which process has each role")
     async def status(self, interaction: discord.Interaction) -> None:
         polls = await self.bot.store.polls.last(5)
         lines = [f"**Source:** {self.bot.settings.nhs_index_url}"]
@@ -57,6 +58,10 @@ class Source(
             else "**Next poll:** not scheduled"
         )
         lines += [f"- {poll.started_at} UTC: {poll_result(poll)}" for poll in polls]
+        store = self.bot.store
+        leases = lease_lines(await store.roles.leases(), await store.roles.clock_ms())
+        lines.append(f"**Roles** (this process: {self.bot.roles.holder.label}):")
+        lines += [f"- {line}" for line in leases]
         owner_reports = await self.bot.store.outbox.of_server(0, limit=3)
         lines += [
             f"- report: {clip(a.body.splitlines()[0], 200)} ({a.status})" for a in owner_reports

@@ -16,10 +16,12 @@ from discord.ext import commands
 from bot import __version__
 from bot.discord_app.sender import AlertSender
 from bot.domain.ports import Store
+from bot.domain.roles import COURIER, POLLER, SINGLE_ROLES, parse_shard_ids
 from bot.nhs.fetch import Fetcher
 from bot.nhs.poller import PollError, PollReport
 from bot.services.courier import Courier
 from bot.services.polling import run_poll
+from bot.services.roles import RoleKeeper
 from bot.services.schedule import Schedule
 from bot.services.snapshots import SnapshotCache
 from bot.settings import Settings
@@ -64,7 +66,7 @@ class StrikewatchTree(app_commands.CommandTree):
         await reply(interaction, message, ephemeral=True)
 
 
-class StrikewatchBot(commands.Bot):
+class StrikewatchBot(commands.AutoShardedBot):
     def __init__(
         self, settings: Settings, store: Store, http_client: httpx.AsyncClient, **options
     ) -> None:
@@ -76,6 +78,12 @@ class StrikewatchBot(commands.Bot):
             tree_cls=StrikewatchTree,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            shard_count=settings.shard_count,
+            shard_ids=(
+                list(parse_shard_ids(settings.shard_ids, settings.shard_count))
+                if settings.shard_count
+                else None
+            ),
             **options,
         )
         self.settings = settings
@@ -83,7 +91,10 @@ class StrikewatchBot(commands.Bot):
         self.http_client = http_client
         self.snapshots = SnapshotCache(store)
         self.version = __version__
-        self.courier = Courier(store, AlertSender(self).send)
+        self.roles = RoleKeeper(store, SINGLE_ROLES)
+        self.courier = Courier(
+            store, AlertSender(self).send, may_send=lambda: self.roles.holds(COURIER)
+        )
         self.schedule: Schedule | None = None
         self._poll_lock = asyncio.Lock()
         self.stopping = False  # set first thing in close(): jobs cancelled after it are not errors
@@ -92,6 +103,9 @@ class StrikewatchBot(commands.Bot):
         for cog in COGS:
             await self.load_extension(cog)
         await self.sync_commands()
+        await self.roles.forget_dead_neighbours()
+        await self.roles.tick()  # a lone process has its roles before the first poll and delivery
+        self.roles.start()
         polls = await self.store.polls.last(1)
         last = datetime.fromisoformat(polls[0].started_at) if polls else None
         self.schedule = Schedule(
@@ -105,6 +119,7 @@ class StrikewatchBot(commands.Bot):
         self.stopping = True
         if self.schedule:
             self.schedule.shutdown()
+        await self.roles.release()  # a standby takes over now rather than when the lease expires
         await super().close()
 
     # -- polling and delivery ----------------------------------------------------------------------
@@ -123,6 +138,8 @@ class StrikewatchBot(commands.Bot):
                     self.schedule.deliver_now()
 
     async def scheduled_poll(self) -> None:
+        if not self.roles.holds(POLLER):
+            return  # another process polls for the deployment
         try:
             report = await self.poll_now()
         except PollError as exc:
@@ -138,6 +155,8 @@ class StrikewatchBot(commands.Bot):
         )
 
     async def deliver_alerts(self) -> None:
+        if not self.roles.holds(COURIER):
+            return  # another process delivers for the deployment
         try:
             await self.wait_until_ready()
             await self.courier.deliver_due()
@@ -175,4 +194,11 @@ class StrikewatchBot(commands.Bot):
         log.info("synced %d commands globally", len(synced))
 
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+        shards = ",".join(map(str, self.shard_ids or range(self.shard_count or 1)))
+        log.info(
+            "connected as %s to %d servers (shards %s of %s)",
+            self.user,
+            len(self.guilds),
+            shards,
+            self.shard_count,
+        )

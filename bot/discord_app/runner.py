@@ -14,6 +14,7 @@ from bot.app import open_seeded_store
 from bot.discord_app.client import StrikewatchBot
 from bot.errors import RunError
 from bot.nhs.fetch import make_client
+from bot.services.roles import ShardClash
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,9 @@ async def run_bot(settings: Settings) -> None:
                 loop.add_signal_handler(sig, lambda s=sig: _stop(bot, s, signalled))
             try:
                 async with bot:
-                    await bot.start(token)
+                    await bot.login(token)  # also runs setup_hook: commands, schedule, roles
+                    await claim_shards(bot, settings)
+                    await bot.connect()
             except discord.LoginFailure:
                 raise RunError("Discord rejected DISCORD_TOKEN: check the token in .env") from None
             except (aiohttp.ClientError, OSError) as exc:
@@ -63,6 +66,25 @@ async def run_bot(settings: Settings) -> None:
     finally:
         await store.close()
     log.info("stopped")
+
+
+async def claim_shards(bot: StrikewatchBot, settings: Settings) -> None:
+    """Decide this process's shards and take them in the store, or stop naming the setting."""
+    if bot.shard_count is None:  # Discord's recommendation (1 for a small bot)
+        bot.shard_count, _, _ = await bot.http.get_bot_gateway()
+    shard_ids = tuple(bot.shard_ids or range(bot.shard_count))
+    if len(shard_ids) < bot.shard_count and not settings.uses_postgres:
+        raise RunError(
+            f"SHARD_IDS={settings.shard_ids} leaves shards of SHARD_COUNT={bot.shard_count} to other"
+            " processes, and processes can share only a PostgreSQL store:"
+            " set DATABASE_URL=postgresql://..."
+        )
+    try:
+        await bot.roles.claim_shards(shard_ids, bot.shard_count)
+    except ShardClash as exc:
+        raise RunError(str(exc)) from None
+    bot.shard_ids = list(shard_ids)
+    log.info("running shards %s of %d", ",".join(map(str, shard_ids)), bot.shard_count)
 
 
 def _stop(bot: StrikewatchBot, sig: signal.Signals, signalled: list[signal.Signals]) -> None:

@@ -26,6 +26,7 @@ from bot.domain.records import (
     StrikePeriod,
     Trust,
 )
+from bot.domain.roles import Holder, Lease
 from bot.domain.trust_names import KnownTrust, Naming
 
 
@@ -106,6 +107,17 @@ class StatePort(Protocol):
     async def set(self, key: str, value: str) -> None: ...
 
 
+class RolePort(Protocol):
+    async def claim(self, role: str, holder: Holder, lease_ms: int) -> Lease:
+        """Take the role if it is free or expired, or renew it if `holder` has it; returns who
+        holds it afterwards (compare its holder with yours)."""
+        ...
+
+    async def release(self, role: str, holder: Holder) -> None: ...
+    async def leases(self) -> list[Lease]: ...
+    async def clock_ms(self) -> int: ...
+
+
 class Unit(Protocol):
     """One transaction: every write below commits together, or none does."""
 
@@ -146,6 +158,8 @@ class Store(Protocol):
     announcements: AnnouncementPort
     polls: PollPort
     state: StatePort
+    roles: RolePort
+    kind: str  # "sqlite" or "postgres": whether several processes may share the store
 
     def transaction(self) -> AbstractAsyncContextManager[Unit]: ...
     async def close(self) -> None: ...

@@ -74,6 +74,7 @@ class Courier:
         rate: float = 47.0,  # under Discord's 50/s, leaving room for command replies
         backoff: float = 5.0,
         max_backoff: float = 900.0,
+        may_send: Callable[[], bool] = lambda: True,
     ) -> None:
         self.store = store
         self.send = send
@@ -81,6 +82,8 @@ class Courier:
         self._limiter = RateLimiter(rate)
         self._backoff, self._max_backoff = backoff, max_backoff
         self._running = asyncio.Lock()
+        # False once this process is no longer the deployment's courier: stop before the next send.
+        self._may_send = may_send
 
     async def deliver_due(self) -> DeliveryReport:
         """One pass over what is due now; a pass already running makes this a no-op."""
@@ -88,7 +91,7 @@ class Courier:
         if self._running.locked():
             return report
         async with self._running:
-            while True:
+            while self._may_send():
                 due = await self.store.outbox.due(limit=500)
                 if not due:
                     break
@@ -124,6 +127,8 @@ class Courier:
                 report.failed += 1
                 return
             await self._limiter.wait()
+            if not self._may_send():
+                return  # left pending: the courier that took over sends it (same nonce)
             try:
                 delivered = await self.send(alert, settings)
             except DeliveryFailure as failure:

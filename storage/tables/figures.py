@@ -1,4 +1,4 @@
-"""The strike calendar, trusts, releases and their figures, read from SQLite."""
+"""The strike calendar, trusts, releases and their figures."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from bot.domain.records import CalendarEntry, FigureRow, Release, StrikePeriod, Trust
-from storage.sqlite import rows
-from storage.sqlite.database import Database
+from storage.engines import Engine, Session
+from storage.tables import rows
 
 
-def marks(values: Sequence[object]) -> str:
-    return ",".join("?" * len(values))
+def one_of(column: str, values: Sequence[object]) -> str:
+    """`column IN (?, ?, ...)`; with no values, a condition that holds for no row (PostgreSQL
+    refuses an empty IN list)."""
+    return f"{column} IN ({','.join('?' * len(values))})" if values else "1 = 0"
 
 
-class SQLiteCalendar:
-    def __init__(self, database: Database) -> None:
+class Calendar:
+    def __init__(self, database: Engine) -> None:
         self._db = database
 
     async def periods(self) -> list[StrikePeriod]:
@@ -33,13 +35,13 @@ class SQLiteCalendar:
 
     async def seed(self, entries: Iterable[CalendarEntry], trusts: Iterable[Trust]) -> None:
         """Load the shipped calendar and trust directory; names a release gave are kept."""
-        async with self._db.transaction() as db:
-            await db.executemany(
+        async with self._db.transaction() as tx:
+            await tx.executemany(
                 "INSERT INTO trusts (org_code, name, region) VALUES (?, ?, ?)"
                 " ON CONFLICT (org_code) DO UPDATE SET region = coalesce(trusts.region, excluded.region)",
                 [(t.org_code, t.name, t.region) for t in trusts],
             )
-            await db.executemany(
+            await tx.executemany(
                 "INSERT INTO strike_periods (start_date, end_date, staff_groups, unions, scope,"
                 " national_inpatient, national_outpatient, national_total, source_url, origin)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'calendar')"
@@ -66,8 +68,8 @@ class SQLiteCalendar:
             )
 
 
-class SQLiteReleases:
-    def __init__(self, database: Database) -> None:
+class Releases:
+    def __init__(self, database: Engine) -> None:
         self._db = database
 
     async def with_sha(self, sha256: str) -> Release | None:
@@ -111,18 +113,18 @@ class SQLiteReleases:
 
 
 async def read_figures(
-    database: Database, release_ids: Sequence[int], org_codes: Sequence[str] | None = None
+    database: Session, release_ids: Sequence[int], org_codes: Sequence[str] | None = None
 ) -> list[FigureRow]:
     """Figure rows as reported, by release, trust and day; never summed here."""
     if not release_ids:
         return []
     sql = (
         "SELECT release_id, org_code, day, inpatient, outpatient FROM figures"
-        f" WHERE release_id IN ({marks(release_ids)})"
+        f" WHERE {one_of('release_id', release_ids)}"
     )
     params: list[object] = list(release_ids)
     if org_codes is not None:
-        sql += f" AND org_code IN ({marks(org_codes)})"
+        sql += f" AND {one_of('org_code', org_codes)}"
         params += list(org_codes)
     days: dict[str, date | None] = {"": None}
     out = []

@@ -1,4 +1,4 @@
-"""Server alert settings, tracked trusts, the outbox and announced strikes, in SQLite."""
+"""Server alert settings, tracked trusts, the outbox and announced strikes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.domain.alerts import Alert, AlertKind, AlertSettings, AlertStatus, Draft
 from bot.domain.announcements import AnnouncedStrike
-from storage.sqlite import rows
-from storage.sqlite.database import Database, iso, now_iso
+from storage.engines import Engine, Session, iso, now_iso
+from storage.tables import rows
 
 COLUMNS = {
     "channel_id": "alert_channel_id",
@@ -21,8 +21,8 @@ COLUMNS = {
 DEFAULTS = AlertSettings(0)  # the domain declares the defaults; the table's DEFAULTs are not used
 
 
-class SQLiteServers:
-    def __init__(self, database: Database) -> None:
+class Servers:
+    def __init__(self, database: Engine) -> None:
         self._db = database
 
     async def settings(self, guild_id: int) -> AlertSettings:
@@ -42,20 +42,20 @@ class SQLiteServers:
         values = {
             COLUMNS[k]: (",".join(map(str, v)) if k == "extra" else v) for k, v in changes.items()
         }
-        async with self._db.transaction() as db:
-            await db.execute(
+        async with self._db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO guild_settings (guild_id, trust_every, national_every, updated_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (guild_id) DO NOTHING",
                 (guild_id, DEFAULTS.trust_every, DEFAULTS.national_every, now_iso()),
             )
             if values:
-                assignments = ", ".join(f"{c} = :{c}" for c in values)
-                await db.execute(
-                    f"UPDATE guild_settings SET {assignments}, updated_at = :now WHERE guild_id = :guild",
-                    {**values, "now": now_iso(), "guild": guild_id},
+                assignments = "".join(f"{column} = ?, " for column in values)
+                await tx.execute(
+                    f"UPDATE guild_settings SET {assignments}updated_at = ? WHERE guild_id = ?",
+                    (*values.values(), now_iso(), guild_id),
                 )
             if "channel_id" in changes:
-                await db.execute(
+                await tx.execute(
                     "UPDATE alerts SET status = 'pending', next_attempt_at = ?, attempts = 0"
                     " WHERE guild_id = ? AND status = 'failed' AND kind != ?",
                     (now_iso(), guild_id, AlertKind.TEST),
@@ -63,50 +63,56 @@ class SQLiteServers:
         return await self.settings(guild_id)
 
     async def track(self, guild_id: int, org_code: str) -> bool:
-        async with self._db.transaction() as db:
-            cursor = await db.execute(
-                "INSERT OR IGNORE INTO tracked_trusts VALUES (?, ?, ?)",
-                (guild_id, org_code, now_iso()),
-            )
-        return cursor.rowcount == 1
+        added = await self._db.execute(
+            "INSERT INTO tracked_trusts VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (guild_id, org_code, now_iso()),
+        )
+        return added == 1
 
     async def untrack(self, guild_id: int, org_code: str) -> bool:
-        async with self._db.transaction() as db:
-            cursor = await db.execute(
-                "DELETE FROM tracked_trusts WHERE guild_id = ? AND org_code = ?",
-                (guild_id, org_code),
-            )
-        return cursor.rowcount == 1
+        removed = await self._db.execute(
+            "DELETE FROM tracked_trusts WHERE guild_id = ? AND org_code = ?",
+            (guild_id, org_code),
+        )
+        return removed == 1
+
+
+WRITE_ALERT = (
+    "INSERT INTO alerts (guild_id, kind, subject, key, release_id, body, next_attempt_at,"
+    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+WRITE_ANNOUNCED = "INSERT INTO announced_milestones VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+
+
+def _alert_row(d: Draft, release_id: int | None, due_at: str, now: str) -> tuple:
+    return (d.guild_id, str(d.kind), d.subject, d.key, release_id, d.body, due_at, now)
+
+
+async def _record_announced(session: Session, drafts: list[Draft], release_id: int | None) -> None:
+    await session.executemany(
+        WRITE_ANNOUNCED, [(d.guild_id, d.subject, t, release_id) for d in drafts for t in d.passed]
+    )
 
 
 async def write_alerts(
-    db, drafts: list[Draft], release_id: int | None, due: datetime | None
+    session: Session, drafts: list[Draft], release_id: int | None, due: datetime | None
 ) -> None:
     """Into the outbox, each key at most once, with every threshold it announces recorded."""
     now, due_at = now_iso(), iso(due)
-    await db.executemany(
-        "INSERT OR IGNORE INTO alerts (guild_id, kind, subject, key, release_id, body, next_attempt_at,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (d.guild_id, str(d.kind), d.subject, d.key, release_id, d.body, due_at, now)
-            for d in drafts
-        ],
-    )
-    await db.executemany(
-        "INSERT OR IGNORE INTO announced_milestones VALUES (?, ?, ?, ?)",
-        [(d.guild_id, d.subject, t, release_id) for d in drafts for t in d.passed],
-    )
+    await session.executemany(WRITE_ALERT, [_alert_row(d, release_id, due_at, now) for d in drafts])
+    await _record_announced(session, drafts, release_id)
 
 
-class SQLiteOutbox:
-    def __init__(self, database: Database) -> None:
+class Outbox:
+    def __init__(self, database: Engine) -> None:
         self._db = database
 
     async def add(self, draft: Draft, *, due: datetime | None = None) -> bool:
-        async with self._db.transaction() as db:
-            before = db.total_changes
-            await write_alerts(db, [draft], None, due)
-            return db.total_changes > before
+        """One alert (a test, an owner's report); False when its key is already in the outbox."""
+        async with self._db.transaction() as tx:
+            added = await tx.execute(WRITE_ALERT, _alert_row(draft, None, iso(due), now_iso()))
+            await _record_announced(tx, [draft], None)
+        return added == 1
 
     async def due(self, limit: int = 500) -> list[Alert]:
         found = await self._db.fetch(
@@ -138,8 +144,7 @@ class SQLiteOutbox:
         )
 
     async def _update(self, assignments: str, params: tuple, alert_id: int) -> None:
-        async with self._db.transaction() as db:
-            await db.execute(f"UPDATE alerts SET {assignments} WHERE id = ?", (*params, alert_id))
+        await self._db.execute(f"UPDATE alerts SET {assignments} WHERE id = ?", (*params, alert_id))
 
     async def of_server(
         self, guild_id: int, *, status: AlertStatus | None = None, limit: int = 50
@@ -152,8 +157,8 @@ class SQLiteOutbox:
         return [rows.alert(r) for r in found]
 
 
-class SQLiteAnnouncements:
-    def __init__(self, database: Database) -> None:
+class Announcements:
+    def __init__(self, database: Engine) -> None:
         self._db = database
 
     async def of_server(self, guild_id: int) -> list[AnnouncedStrike]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date
 
 from bot.domain.alerts import Alert, AlertKind, AlertSettings, AlertStatus
@@ -17,9 +16,10 @@ from bot.domain.records import (
     ReleaseStatus,
     StrikePeriod,
 )
+from storage.engines import Row
 
 
-def period(row: sqlite3.Row) -> StrikePeriod:
+def period(row: Row) -> StrikePeriod:
     return StrikePeriod(
         id=row["id"],
         start=date.fromisoformat(row["start_date"]),
@@ -34,7 +34,7 @@ def period(row: sqlite3.Row) -> StrikePeriod:
     )
 
 
-def release(row: sqlite3.Row) -> Release:
+def release(row: Row) -> Release:
     england = (
         None
         if row["england_inpatient"] is None and row["england_outpatient"] is None
@@ -57,7 +57,7 @@ def release(row: sqlite3.Row) -> Release:
     )
 
 
-def document(row: sqlite3.Row) -> Document:
+def document(row: Row) -> Document:
     return Document(
         url=row["url"],
         link_text=row["link_text"],
@@ -71,7 +71,7 @@ def document(row: sqlite3.Row) -> Document:
     )
 
 
-def poll(row: sqlite3.Row) -> PollRecord:
+def poll(row: Row) -> PollRecord:
     return PollRecord(
         started_at=row["started_at"],
         finished_at=row["finished_at"],
@@ -81,7 +81,7 @@ def poll(row: sqlite3.Row) -> PollRecord:
     )
 
 
-def settings(row: sqlite3.Row | None, guild_id: int, tracked: frozenset[str]) -> AlertSettings:
+def settings(row: Row | None, guild_id: int, tracked: frozenset[str]) -> AlertSettings:
     if row is None:
         return AlertSettings(guild_id, tracked=tracked)
     return AlertSettings(
@@ -96,7 +96,7 @@ def settings(row: sqlite3.Row | None, guild_id: int, tracked: frozenset[str]) ->
     )
 
 
-def alert(row: sqlite3.Row) -> Alert:
+def alert(row: Row) -> Alert:
     return Alert(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -113,7 +113,7 @@ def alert(row: sqlite3.Row) -> Alert:
     )
 
 
-def announced_strike(row: sqlite3.Row) -> AnnouncedStrike:
+def announced_strike(row: Row) -> AnnouncedStrike:
     return AnnouncedStrike(
         id=row["id"],
         guild_id=row["guild_id"],

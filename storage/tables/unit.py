@@ -1,22 +1,20 @@
-"""The unit of work: one SQLite transaction in which a release and what it causes are stored."""
+"""The unit of work: one transaction in which a release and what it causes are stored."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.domain.alerts import AlertKind, AlertSettings, Draft
 from bot.domain.announcements import AnnouncedStrike
 from bot.domain.ports import FigureLike
 from bot.domain.records import DocumentState, FigureRow, NewRelease, Release, StrikePeriod
 from bot.domain.trust_names import KnownTrust, Naming
-from storage.sqlite import rows
-from storage.sqlite.alerts import write_alerts
-from storage.sqlite.database import Database, now_iso
-from storage.sqlite.figures import marks, read_figures
-from storage.sqlite.source import RECORD_DOCUMENT, document_params
+from storage.engines import Session, now_iso
+from storage.tables import rows
+from storage.tables.alerts import write_alerts
+from storage.tables.figures import one_of, read_figures
+from storage.tables.source import record_document
 
 SAVE_RELEASE = (
     "INSERT INTO releases (url, link_text, fetched_at, published, sha256, etag, last_modified,"
@@ -32,22 +30,19 @@ SAVE_RELEASE = (
 )
 
 
-class SQLiteUnit:
+class Unit:
     """Reads see this transaction's own writes; nothing is visible to others until it commits."""
 
-    def __init__(self, database: Database, db: aiosqlite.Connection) -> None:
-        self._database = database
-        self._db = db
+    def __init__(self, session: Session) -> None:
+        self._db = session
 
     # -- what planning reads ----------------------------------------------------------------------
 
     async def audience(self) -> list[AlertSettings]:
         tracked: dict[int, set[str]] = {}
-        for guild_id, code in await self._database.fetch(
-            "SELECT guild_id, org_code FROM tracked_trusts"
-        ):
+        for guild_id, code in await self._db.fetch("SELECT guild_id, org_code FROM tracked_trusts"):
             tracked.setdefault(guild_id, set()).add(code)
-        found = await self._database.fetch(
+        found = await self._db.fetch(
             "SELECT * FROM guild_settings WHERE alert_channel_id IS NOT NULL"
         )
         return [
@@ -56,27 +51,25 @@ class SQLiteUnit:
         ]
 
     async def ingested(self) -> list[Release]:
-        found = await self._database.fetch("SELECT * FROM releases WHERE status = 'ingested'")
+        found = await self._db.fetch("SELECT * FROM releases WHERE status = 'ingested'")
         return [rows.release(r) for r in found]
 
     async def figures(self, release_ids: Sequence[int]) -> list[FigureRow]:
-        return await read_figures(self._database, release_ids)
+        return await read_figures(self._db, release_ids)
 
     async def period(self, period_id: int) -> StrikePeriod:
-        found = await self._database.fetch(
-            "SELECT * FROM strike_periods WHERE id = ?", (period_id,)
-        )
+        found = await self._db.fetch("SELECT * FROM strike_periods WHERE id = ?", (period_id,))
         return rows.period(found[0])
 
     async def trust_names(self, org_codes: Iterable[str]) -> dict[str, str]:
         codes = sorted(org_codes)
-        found = await self._database.fetch(
-            f"SELECT org_code, name FROM trusts WHERE org_code IN ({marks(codes)})", codes
+        found = await self._db.fetch(
+            f"SELECT org_code, name FROM trusts WHERE {one_of('org_code', codes)}", codes
         )
         return {code: name for code, name in found}
 
     async def announced(self) -> set[tuple[int, str, int]]:
-        found = await self._database.fetch(
+        found = await self._db.fetch(
             "SELECT guild_id, subject, threshold FROM announced_milestones"
         )
         return {(g, s, t) for g, s, t in found}
@@ -89,7 +82,7 @@ class SQLiteUnit:
             " ON CONFLICT (start_date, end_date) DO NOTHING",
             (start.isoformat(), end.isoformat()),
         )
-        found = await self._database.fetch(
+        found = await self._db.fetch(
             "SELECT id FROM strike_periods WHERE start_date = ? AND end_date = ?",
             (start.isoformat(), end.isoformat()),
         )
@@ -97,7 +90,7 @@ class SQLiteUnit:
 
     async def save_release(self, release: NewRelease) -> Release:
         england = release.england
-        found = await self._database.fetch(
+        found = await self._db.fetch(
             SAVE_RELEASE,
             (
                 release.url,
@@ -136,7 +129,7 @@ class SQLiteUnit:
         )
 
     async def known_trusts(self) -> dict[str, KnownTrust]:
-        found = await self._database.fetch("SELECT org_code, name, name_as_of, region FROM trusts")
+        found = await self._db.fetch("SELECT org_code, name, name_as_of, region FROM trusts")
         return {r[0]: KnownTrust(r[1], r[2], r[3]) for r in found}
 
     async def apply_naming(self, naming: Naming, as_of: date) -> None:
@@ -149,14 +142,16 @@ class SQLiteUnit:
             "UPDATE trusts SET name = ?, name_as_of = ? WHERE org_code = ?",
             [(name, when, code) for code, name in naming.renamed],
         )
-        await db.executemany("INSERT OR IGNORE INTO trust_aliases VALUES (?, ?)", naming.aliases)
+        await db.executemany(
+            "INSERT INTO trust_aliases VALUES (?, ?) ON CONFLICT DO NOTHING", naming.aliases
+        )
         await db.executemany(
             "UPDATE trusts SET region = ? WHERE org_code = ?",
             [(region, code) for code, region in naming.regions],
         )
 
     async def record_document(self, state: DocumentState) -> None:
-        await self._db.execute(RECORD_DOCUMENT, document_params(state))
+        await record_document(self._db, state)
 
     async def write_alerts(
         self, drafts: Sequence[Draft], *, release_id: int | None = None, due: datetime | None = None
@@ -166,7 +161,7 @@ class SQLiteUnit:
     async def add_announced_strike(
         self, strike: AnnouncedStrike, created_by: int | None
     ) -> AnnouncedStrike:
-        found = await self._database.fetch(
+        found = await self._db.fetch(
             "INSERT INTO announced_strikes (guild_id, start_date, end_date, staff_group, unions, note,"
             " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
             (
@@ -185,7 +180,7 @@ class SQLiteUnit:
     async def cancel_announced_strike(
         self, guild_id: int, strike_id: int
     ) -> AnnouncedStrike | None:
-        found = await self._database.fetch(
+        found = await self._db.fetch(
             "UPDATE announced_strikes SET cancelled = 1 WHERE id = ? AND guild_id = ? AND cancelled = 0"
             " RETURNING *",
             (strike_id, guild_id),

@@ -1,0 +1,68 @@
+"""Copy everything a store keeps into another (SQLite to PostgreSQL, or back), all or nothing."""
+
+from __future__ import annotations
+
+from storage.errors import StoreError
+from storage.store import SQLStore
+
+# Every table that holds data, parents before children. Not copied: `schema_migrations` (each
+# store is migrated when opened) and `roles` (leases of running processes, not data).
+TABLES = (
+    "trusts",
+    "trust_aliases",
+    "strike_periods",
+    "documents",
+    "releases",
+    "figures",
+    "page_state",
+    "polls",
+    "bot_state",
+    "guild_settings",
+    "tracked_trusts",
+    "announced_milestones",
+    "alerts",
+    "announced_strikes",
+)
+WITH_IDS = {"strike_periods", "releases", "polls", "alerts", "announced_strikes"}
+
+
+async def row_counts(store: SQLStore) -> dict[str, int]:
+    counts = {}
+    for table in TABLES:
+        found = await store.engine.fetch(f"SELECT count(*) FROM {table}")
+        counts[table] = found[0][0]
+    return counts
+
+
+async def copy_store(
+    source: SQLStore, target: SQLStore, *, replace: bool = False
+) -> dict[str, int]:
+    """Copy every row, ids included, in one transaction on the target; returns rows per table.
+
+    A target that holds data is refused unless `replace`, which empties it in the same transaction.
+    """
+    held = {table: n for table, n in (await row_counts(target)).items() if n}
+    if held and not replace:
+        biggest = ", ".join(f"{n} {table}" for table, n in sorted(held.items())[:3])
+        raise StoreError(
+            f"the target store {target.name} already holds data ({biggest}...):"
+            " pass --replace to overwrite it"
+        )
+    copied = {}
+    async with target.engine.transaction(serial=True) as tx:
+        for table in reversed(TABLES):
+            await tx.execute(f"DELETE FROM {table}")
+        for table in TABLES:
+            rows = await source.engine.fetch(f"SELECT * FROM {table}")
+            copied[table] = len(rows)
+            if not rows:
+                continue
+            columns = list(rows[0].keys())
+            await tx.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)})"
+                f" VALUES ({', '.join('?' * len(columns))})",
+                [tuple(row) for row in rows],
+            )
+            if table in WITH_IDS:
+                await target.engine.continue_ids(tx, table)
+    return copied
