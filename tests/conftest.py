@@ -1,4 +1,8 @@
-"""Shared fixtures: settings isolated from the developer's .env, and a real SQLite file per test."""
+"""Shared fixtures: settings isolated from the developer's .env, and a real store per test.
+
+A store is a real SQLite file; tests marked `both_backends` (the storage contract) run twice, the
+second time on a fresh database of a real PostgreSQL server the test run starts (tests/pgserver.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ import pytest
 
 from bot.app import open_seeded_store
 from bot.settings import Settings
+from tests.pgserver import pg_url, postgres_server  # noqa: F401 - fixtures
+
+BACKENDS = ("sqlite", "postgres")
 
 SETTING_NAMES = [name.upper() for name in Settings.model_fields]
 
@@ -21,8 +28,18 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("HTTP_DEADLINE_SECONDS", "5")
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (
+        metafunc.definition.get_closest_marker("both_backends")
+        and "db_url" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("db_url", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def db_url(tmp_path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    if getattr(request, "param", "sqlite") == "postgres":
+        return request.getfixturevalue("pg_url")
     return f"sqlite:///{tmp_path / 'strikewatch.db'}"
 
 

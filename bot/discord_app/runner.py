@@ -60,6 +60,10 @@ async def run_bot(settings: Settings) -> None:
                 raise RunError(
                     "Discord refused the bot's intents: enable them in the developer portal"
                 ) from None
+            except Exception:
+                if not signalled:
+                    raise
+                log.info("stopped during start-up")  # e.g. the session closed under a request
             finally:
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(sig)

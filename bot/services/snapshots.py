@@ -1,13 +1,26 @@
-"""The in-memory snapshot of current figures, rebuilt only when the store's data changed."""
+"""The in-memory snapshot of current figures, rebuilt only when the store's data changed.
+
+Each answer asks the store one cheap question (has anything changed?), so a release stored by any
+process shows in every process's next answer. When the store does not answer within
+STAMP_SECONDS, answers come from the last snapshot and say since when it may be out of date.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
+import logging
+import time
+from datetime import UTC, date, datetime
 
 from bot.domain.ports import Store
 from bot.domain.records import Trust
 from bot.domain.releases import current_versions, trust_figures
 from bot.domain.reports import NationalReport, Snapshot, StrikeRow, TrustReport, build_snapshot
+from bot.errors import StrikewatchError
+
+log = logging.getLogger(__name__)
+
+STAMP_SECONDS = 1.5  # an interaction must be answered within 3 s
 
 
 class SnapshotCache:
@@ -16,12 +29,38 @@ class SnapshotCache:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._snapshot: Snapshot | None = None
+        self._unreachable_since: float | None = None  # wall-clock time of the first failure
 
     async def snapshot(self) -> Snapshot:
-        stamp = await self.store.releases.data_stamp()
-        if self._snapshot is None or self._snapshot.stamp != stamp:
-            self._snapshot = await self._build(stamp)
+        try:
+            async with asyncio.timeout(STAMP_SECONDS):
+                stamp = await self.store.releases.data_stamp()
+            if self._snapshot is None or self._snapshot.stamp != stamp:
+                self._snapshot = await self._build(stamp)
+        except (StrikewatchError, TimeoutError) as exc:
+            if self._snapshot is None:
+                raise
+            if self._unreachable_since is None:
+                self._unreachable_since = time.time()
+                log.warning(
+                    "store not answering (%s): answering from the last snapshot", exc or "timeout"
+                )
+            return self._snapshot
+        if self._unreachable_since is not None:
+            log.info("store answering again: answers are current")
+            self._unreachable_since = None
         return self._snapshot
+
+    @property
+    def stale_note(self) -> str | None:
+        """Said with an answer only when the data may be out of date."""
+        if self._unreachable_since is None:
+            return None
+        since = datetime.fromtimestamp(self._unreachable_since, UTC)
+        return (
+            f"The database has not answered since {since:%H:%M} UTC: these figures are as of"
+            " then and may be out of date."
+        )
 
     async def _build(self, stamp: tuple) -> Snapshot:
         releases = await self.store.releases.ingested()

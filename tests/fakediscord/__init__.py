@@ -12,12 +12,14 @@ from .fixtures import (
     OVERWRITE_ROLE,
     SEND_MESSAGES,
     VIEW_CHANNEL,
+    guild_id_on_shard,
     make_guild,
     make_member,
     make_overwrite,
     make_role,
     make_text_channel,
     make_user,
+    shard_of,
     snowflake,
 )
 from .limits import FaultRule, RateLimitModel
@@ -45,11 +47,13 @@ __all__ = [
     "Reply",
     "RequestRecord",
     "SentFile",
+    "guild_id_on_shard",
     "make_guild",
     "make_member",
     "make_overwrite",
     "make_role",
     "make_text_channel",
     "make_user",
+    "shard_of",
     "snowflake",
 ]

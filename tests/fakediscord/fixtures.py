@@ -108,6 +108,24 @@ def snowflake(at: float | None = None) -> int:
     return ((ms - DISCORD_EPOCH_MS) << 22) | (1 << 17) | inc
 
 
+# 2024-01-01T00:00:00Z in ms since the Discord epoch: where the ids of guild_id_on_shard start
+_SHARDED_GUILDS_FROM_MS = 1704067200000 - DISCORD_EPOCH_MS
+
+
+def shard_of(guild_id: int | str, shard_count: int) -> int:
+    """The shard Discord sends the guild's events to: ``(guild_id >> 22) % shard_count``."""
+    return (int(guild_id) >> 22) % shard_count
+
+
+def guild_id_on_shard(shard_id: int, shard_count: int, n: int = 0) -> int:
+    """The ``n``-th (from 0) of a fixed series of guild ids that land on shard ``shard_id`` of
+    ``shard_count``; different ``n`` give different ids, the same arguments the same id."""
+    if not 0 <= shard_id < shard_count:
+        raise ValueError(f"shard {shard_id} is not one of {shard_count} shard(s)")
+    first = _SHARDED_GUILDS_FROM_MS - _SHARDED_GUILDS_FROM_MS % shard_count
+    return ((first + n * shard_count + shard_id) << 22) | (1 << 17)
+
+
 def iso_now() -> str:
     return datetime.now(UTC).isoformat()
 

@@ -64,6 +64,12 @@ class FakeDiscord:
     in-process bot, use the ``a*``/``await_*`` variants (``ainvoke``, ``await_for``, ...) so the
     bot keeps running while you wait.
 
+    Sharding: a session that identified with ``shard: [id, count]`` gets READY, GUILD_CREATE and
+    every later event of a guild (interactions included) only for the guilds on its shard,
+    ``(guild_id >> 22) % count == id``; an unsharded session gets every guild. Several bot
+    processes, one per shard, can share one fake (``guild_id_on_shard`` makes guild ids for a
+    shard; ``recommended_shards`` is the ``shards`` of ``GET /gateway/bot``).
+
     Most public names are answered by a part (see ``_FORWARDED`` below the class): knobs and
     recordings by the shared ``FakeState`` (``state/``), methods by the objects in ``control/``.
     REST handlers live in ``routes/``, the request pipeline in ``rest``, the websocket in
@@ -91,6 +97,7 @@ class FakeDiscord:
         strict_commands: bool = True,
         echo_messages: bool = True,
         connect_timeout: float = 10.0,
+        recommended_shards: int = 1,
         host: str = "127.0.0.1",
     ) -> None:
         identity = Identity.create(
@@ -116,6 +123,7 @@ class FakeDiscord:
             strict_commands=strict_commands,
             echo_messages=echo_messages,
             connect_timeout=connect_timeout,
+            recommended_shards=recommended_shards,
         )
         self._bridge = state.bridge
         self.gateway = Gateway(state)
@@ -236,6 +244,7 @@ _FORWARDED: dict[str, tuple[str, ...]] = {
         "strict_commands",
         "echo_messages",
         "connect_timeout",
+        "recommended_shards",
         "application_info",
     ),
     "_state.world": ("deleted_channels",),
@@ -293,7 +302,10 @@ _FORWARDED: dict[str, tuple[str, ...]] = {
         "await_ready",
         "wait_resumed",
         "await_resumed",
+        "wait_shards_ready",
+        "await_shards_ready",
         "connected",
+        "connected_shards",
     ),
     "_interactions": (
         "invoke",

@@ -1,11 +1,12 @@
-"""A small discord.py bot and the fake it talks to, for the fake's own tests in tests/testbed."""
+"""Small discord.py bots (plain and sharded) and the fake they talk to, for tests/testbed."""
 
 from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import Any
 
 import discord
 import pytest
@@ -22,10 +23,17 @@ TRUSTS = ["Barts Health", "Guy's and St Thomas'", "Leeds Teaching Hospitals", "M
 
 
 @contextmanager
-def serve_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDiscord]:
-    """A running fake with one guild, and discord.py pointed at it for the test."""
-    guild = make_guild(GUILD_ID, "Test Trust", roles=["Moderators", make_role(None, "Nurses")])
-    with FakeDiscord(guilds=[guild]) as server:
+def serve_fake(
+    monkeypatch: pytest.MonkeyPatch,
+    guilds: Iterable[dict[str, Any]] | None = None,
+    **options: Any,
+) -> Iterator[FakeDiscord]:
+    """A running fake (default: with one guild, ``GUILD_ID``), and discord.py pointed at it for
+    the test. ``options`` go to ``FakeDiscord``."""
+    if guilds is None:
+        roles = ["Moderators", make_role(None, "Nurses")]
+        guilds = [make_guild(GUILD_ID, "Test Trust", roles=roles)]
+    with FakeDiscord(guilds=guilds, **options) as server:
         monkeypatch.setattr(discord.http.Route, "BASE", server.api_base)
         monkeypatch.setattr(
             discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url)
@@ -116,10 +124,52 @@ def build_bot() -> commands.Bot:
     return bot
 
 
+class QuickShardedBot(commands.AutoShardedBot):
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """No 5 s pause before each shard after the first: the fake has no identify limit."""
+
+
+def build_shard_bot(
+    shard_ids: list[int] | None = None, shard_count: int | None = None, *, sharded: bool = True
+) -> commands.Bot:
+    """A bot whose global ``/shard`` answers which shards its process runs ("shards 0,1"), an
+    ``AutoShardedBot`` (without ``shard_count``: as many shards as ``GET /gateway/bot`` says);
+    with ``sharded=False`` a plain ``Bot``, answering "unsharded"."""
+    options: dict[str, Any] = {
+        "command_prefix": commands.when_mentioned,
+        "intents": discord.Intents.default(),
+        "guild_ready_timeout": 0.1,
+        "help_command": None,
+    }
+    bot = (
+        QuickShardedBot(shard_ids=shard_ids, shard_count=shard_count, **options)
+        if sharded
+        else commands.Bot(**options)
+    )
+
+    @bot.tree.command(description="Which shards answer")
+    async def shard(interaction: discord.Interaction):
+        if isinstance(bot, commands.AutoShardedBot):
+            answer = "shards " + ",".join(str(i) for i in sorted(bot.shards))
+        else:
+            answer = "unsharded"
+        await interaction.response.send_message(answer)
+
+    async def setup_hook() -> None:
+        await bot.tree.sync()
+
+    bot.setup_hook = setup_hook  # type: ignore[method-assign]
+    return bot
+
+
 @asynccontextmanager
-async def connected_bot(fake: FakeDiscord) -> AsyncIterator[commands.Bot]:
-    """``build_bot()`` logged in to ``fake`` and READY, on the calling loop."""
-    client = build_bot()
+async def connected_bot(
+    fake: FakeDiscord, client: commands.Bot | None = None
+) -> AsyncIterator[commands.Bot]:
+    """``client`` (default: ``build_bot()``) logged in to ``fake`` and READY (all its shards),
+    on the calling loop."""
+    if client is None:
+        client = build_bot()
     await client.login(fake.token)
     runner = asyncio.create_task(client.connect())
     try:

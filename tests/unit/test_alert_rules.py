@@ -14,6 +14,8 @@ from bot.nhs.ingest import Ingestor
 from tests.replica import workbooks as wb
 from tests.replica.site import trust_sample
 
+pytestmark = pytest.mark.both_backends  # the rules hold on either store
+
 GUILD_A, GUILD_B = 111, 222
 TRUSTS = trust_sample(3)  # RTX (Morecambe Bay) and two others
 RTX, OTHER, THIRD = TRUSTS

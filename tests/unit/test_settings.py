@@ -23,7 +23,7 @@ def test_env_file_is_read(tmp_path):
     [
         ("POLL_INTERVAL_MINUTES", "soon"),
         ("POLL_INTERVAL_MINUTES", "0"),
-        ("DATABASE_URL", "postgres://db/strikewatch"),
+        ("DATABASE_URL", "mysql://db/strikewatch"),
         ("NHS_INDEX_URL", "not a url"),
         ("MAX_WORKBOOK_BYTES", "-1"),
         ("OWNER_IDS", "alice"),

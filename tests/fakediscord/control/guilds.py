@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .. import fixtures as fx
+from ..gateway.routing import guild_of
 from ..state.world import guild_create_payload
 
 if TYPE_CHECKING:
@@ -24,9 +25,14 @@ class GuildControl:
         self.gateway = gateway
 
     def _notify(self, notify: bool, event: str, data: Callable[[], Any]) -> None:
-        """Dispatch ``event`` with ``data()`` if asked to and a bot is there to get it."""
-        if notify and self.gateway.has_session():
-            self.gateway.dispatch(event, data())
+        """Dispatch ``event`` with ``data()`` if asked to and a bot is there to get it (for a
+        guild's event: a session of the shard that owns the guild)."""
+        if not notify:
+            return
+        with self.state.lock:
+            payload = data()
+        if self.gateway.has_session(guild_of(event, payload)):
+            self.gateway.dispatch(event, payload)
 
     # --- guilds ----------------------------------------------------------------------------
     def add_guild(self, guild: dict[str, Any], *, notify: bool = True) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..gateway.routing import guild_of
 from ..records import InteractionHandle, Reply
 from .builder import InteractionBuilder
 
@@ -76,7 +77,9 @@ class InteractionControl:
         return await handle.await_response(timeout)
 
     async def _dispatch(self, payload: dict[str, Any]) -> InteractionHandle:
-        await self.sessions.wait_session()
+        """Send the interaction to the session that gets its guild's events (for a DM, the
+        current session), once that session is READY."""
+        await self.sessions.wait_session(guild_of("INTERACTION_CREATE", payload))
         handle = InteractionHandle(self.bridge, payload)
         with self.state.lock:
             self.state.handles.add(handle)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from . import routing
 from .connection import (
     HEARTBEAT,
     HEARTBEAT_ACK,
@@ -114,13 +115,41 @@ class Gateway:
         else:
             await self.close(conn, 4001, "Unknown opcode.")
 
+    # --- who gets an event --------------------------------------------------------------------
+    def session_for(self, guild_id: int | None) -> GatewaySession | None:
+        """The session a guild's events go to (the newest valid one whose shard owns the
+        guild); for ``None`` (no guild) the current session."""
+        with self.state.lock:
+            if guild_id is None:
+                return self.current
+            return routing.owner(self.sessions.values(), guild_id)
+
+    def shard_session(self, shard_id: int | None) -> GatewaySession | None:
+        """The newest valid session of shard ``shard_id``; for ``None`` the current session."""
+        with self.state.lock:
+            if shard_id is None:
+                return self.current
+            return routing.of_shard(self.sessions.values(), shard_id)
+
+    def _route(self, name: str, data: Any) -> GatewaySession:
+        guild_id = routing.guild_of(name, data)
+        session = self.session_for(guild_id)
+        if session is not None:
+            return session
+        if guild_id is None or self.current is None:
+            raise RuntimeError("no gateway session: the bot has not identified yet")
+        with self.state.lock:
+            shards = routing.describe(self.sessions.values())
+        raise RuntimeError(
+            f"no gateway session owns guild {guild_id} for {name}: identified shards: {shards}"
+        )
+
     # --- server-initiated actions -----------------------------------------------------------
     async def dispatch(self, name: str, data: Any, session: GatewaySession | None = None) -> int:
-        """Give the event the next sequence number; send it now if a socket is attached,
+        """Give the event the next sequence number of ``session`` (default: the guild's shard,
+        or the current session for an event of no guild); send it now if a socket is attached,
         else keep it for the replay on RESUME."""
-        session = session or self.current
-        if session is None:
-            raise RuntimeError("no gateway session: the bot has not identified yet")
+        session = session or self._route(name, data)
         event = session.next_event(name, data)
         conn = session.conn
         if conn is not None:
@@ -132,8 +161,9 @@ class Gateway:
             self.state.cond.notify_all()
         return event.seq
 
-    async def close_current(self, code: int) -> bool:
-        session = self.current
+    async def close_session(self, code: int, shard_id: int | None = None) -> bool:
+        """Close the socket of the current session (or of shard ``shard_id``'s)."""
+        session = self.shard_session(shard_id)
         conn = session.conn if session else None
         if conn is None:
             return False
@@ -141,8 +171,8 @@ class Gateway:
         await self.close(conn, code, "closed by FakeDiscord")
         return True
 
-    async def send_op(self, op: int, data: Any = None) -> bool:
-        session = self.current
+    async def send_op(self, op: int, data: Any = None, shard_id: int | None = None) -> bool:
+        session = self.shard_session(shard_id)
         conn = session.conn if session else None
         if conn is None:
             return False

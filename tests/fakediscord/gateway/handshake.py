@@ -15,15 +15,10 @@ from .connection import (
     GatewaySession,
     redact,
 )
+from .routing import on_shard
 
 if TYPE_CHECKING:
     from .endpoint import Gateway
-
-
-def on_shard(guild_id: int, shard: list[int] | None) -> bool:
-    if not shard:
-        return True
-    return (guild_id >> 22) % shard[1] == shard[0]
 
 
 class Handshake:

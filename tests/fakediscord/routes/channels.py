@@ -117,7 +117,7 @@ class ChannelRoutes:
             )
             store.record(record)
             state.cond.notify_all()
-            session = self.gateway.current
+            session = self.gateway.session_for(gid)
         if state.echo_messages and session is not None:
             self._echo(message, gid, session)
         return Resp(200, copy.deepcopy(message))

@@ -54,7 +54,7 @@ class UserRoutes:
             200,
             {
                 "url": self.state.address.gateway_url,
-                "shards": 1,
+                "shards": self.state.recommended_shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,

@@ -39,6 +39,7 @@ class FakeState:
         strict_commands: bool,
         echo_messages: bool,
         connect_timeout: float,
+        recommended_shards: int = 1,
     ) -> None:
         self.bridge = Bridge()
         self.lock = self.bridge.lock
@@ -56,6 +57,7 @@ class FakeState:
         self.strict_commands = strict_commands
         self.echo_messages = echo_messages
         self.connect_timeout = connect_timeout
+        self.recommended_shards = recommended_shards  # GET /gateway/bot's "shards"
 
         self.world = World(identity)
         for guild in [fx.make_guild()] if guilds is None else list(guilds):

@@ -20,6 +20,8 @@ from bot.domain.formatting import escape
 from bot.domain.records import NewRelease, ReleaseStatus, TrustDay
 from bot.domain.releases import record_release
 
+pytestmark = pytest.mark.both_backends  # the rules hold on either store
+
 GUILD_A, GUILD_B = 111, 222
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+
+import pytest
 
 from bot.domain.alerts import Draft
 from bot.services.courier import Courier, Delivered, DeliveryFailure
+
+pytestmark = pytest.mark.both_backends
 
 
 class ScriptedSender:
@@ -31,11 +34,10 @@ class ScriptedSender:
         return Delivered(settings.channel_id, 1000 + alert.id)
 
 
-def _make_due_now(db_url: str) -> None:
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as db:
-        db.execute(
-            "UPDATE alerts SET next_attempt_at = '2000-01-01T00:00:00+00:00' WHERE status = 'pending'"
-        )
+async def _make_due_now(store) -> None:
+    await store.engine.execute(
+        "UPDATE alerts SET next_attempt_at = '2000-01-01T00:00:00+00:00' WHERE status = 'pending'"
+    )
 
 
 async def _alert(store, guild: int, key: str = "1") -> None:
@@ -44,7 +46,7 @@ async def _alert(store, guild: int, key: str = "1") -> None:
     )
 
 
-async def test_a_discord_outage_is_retried_with_backoff_and_delivered_once(store, db_url):
+async def test_a_discord_outage_is_retried_with_backoff_and_delivered_once(store):
     await store.servers.update(1, channel_id=10)
     await _alert(store, 1)
     sender = ScriptedSender({1: ["500", "500"]})
@@ -55,7 +57,7 @@ async def test_a_discord_outage_is_retried_with_backoff_and_delivered_once(store
         (alert,) = await store.outbox.of_server(1)
         assert alert.status == "pending" and alert.error == "Discord answered 500"
         assert await store.outbox.due() == []  # backing off: not due again yet
-        _make_due_now(db_url)
+        await _make_due_now(store)
     report = await courier.deliver_due()
     assert report.sent == 1
     assert (await courier.deliver_due()).sent == 0

@@ -1,10 +1,18 @@
-from datetime import date
+"""The storage contract: every test here runs on SQLite and on a real PostgreSQL server."""
+
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.domain.records import NewRelease, ReleaseStatus, TrustDay
+from bot.domain.alerts import AlertKind, AlertStatus, Draft
+from bot.domain.records import DocumentState, NewRelease, ReleaseStatus, TrustDay
 from bot.domain.releases import current_versions, record_release
-from storage import open_store
+from bot.domain.roles import Holder
+from storage import StoreError, open_store
+
+pytestmark = pytest.mark.both_backends
+
+SNOWFLAKE = 1_180_000_000_000_000_001  # Discord ids need 64 bits
 
 
 async def test_migrations_are_recorded_and_applied_once(db_url):
@@ -40,7 +48,7 @@ def _release(**kw):
 async def test_a_release_is_stored_whole_or_not_at_all(store):
     periods = await store.calendar.periods()
     before = await store.dump()
-    with pytest.raises(Exception, match="CHECK"):
+    with pytest.raises(StoreError, match="(?i)check"):
         await record_release(
             store,
             _release(period_id=periods[0].id),
@@ -97,3 +105,145 @@ async def test_current_release_is_the_latest_published_version(store):
     assert [(c.release.id, c.versions) for c in current.values()] == [(second.id, 3)]
     assert first.id != second.id
     assert len(await store.releases.list(period_id=period.id)) == 3
+
+
+async def test_a_failing_migration_is_rolled_back_whole(db_url):
+    store = await open_store(db_url)
+    engine = store.engine
+    with pytest.raises(StoreError, match="migration 0999_broken failed and was rolled back"):
+        await engine.migrate(
+            999,
+            "broken",
+            "CREATE TABLE half_done (a INTEGER);\nINSERT INTO no_such_table VALUES (1);",
+        )
+    assert 999 not in await engine.applied()
+    with pytest.raises(StoreError, match="half_done"):
+        await engine.fetch("SELECT * FROM half_done")
+    assert await store.schema_version() >= 5  # the store still works
+    await store.close()
+
+
+def _draft(guild_id: int = SNOWFLAKE, key: str = "k1", passed=()) -> Draft:
+    return Draft(guild_id, AlertKind.TRUST_MILESTONE, "RTX", key, "RTX passed 1,000", passed)
+
+
+async def test_an_outbox_key_is_written_once_and_walks_through_its_states(store):
+    assert await store.outbox.add(_draft(), due=datetime.now(UTC) - timedelta(seconds=1))
+    assert not await store.outbox.add(_draft())  # the same key again: refused
+    (alert,) = await store.outbox.due()
+    assert (alert.guild_id, alert.status, alert.attempts) == (SNOWFLAKE, AlertStatus.PENDING, 0)
+
+    await store.outbox.retry(
+        alert.id, "Discord answered 500", datetime.now(UTC) + timedelta(hours=1)
+    )
+    assert await store.outbox.due() == []  # not due again before its retry time
+    await store.outbox.sent(alert.id, SNOWFLAKE + 1, SNOWFLAKE + 2)
+    (sent,) = await store.outbox.of_server(SNOWFLAKE, status=AlertStatus.SENT)
+    assert (sent.channel_id, sent.attempts, sent.error) == (SNOWFLAKE + 1, 2, None)
+
+    assert await store.outbox.add(_draft(key="k2"), due=datetime.now(UTC) - timedelta(seconds=1))
+    (second,) = await store.outbox.due()
+    await store.outbox.failed(second.id, "channel deleted", SNOWFLAKE + 1)
+    assert [a.status for a in await store.outbox.of_server(SNOWFLAKE)] == [
+        AlertStatus.FAILED,
+        AlertStatus.SENT,
+    ]
+
+
+async def test_a_new_channel_gives_failed_alerts_another_chance(store):
+    await store.servers.update(SNOWFLAKE, channel_id=5)
+    await store.outbox.add(_draft())
+    (alert,) = await store.outbox.of_server(SNOWFLAKE)
+    await store.outbox.failed(alert.id, "channel deleted", 5)
+    await store.servers.update(SNOWFLAKE, role_id=7)  # another setting: stays failed
+    assert (await store.outbox.of_server(SNOWFLAKE))[0].status == AlertStatus.FAILED
+    await store.servers.update(SNOWFLAKE, channel_id=6)
+    assert (await store.outbox.of_server(SNOWFLAKE))[0].status == AlertStatus.PENDING
+
+
+async def test_server_settings_change_one_at_a_time_and_keep_64_bit_ids(store):
+    fresh = await store.servers.settings(SNOWFLAKE)
+    assert fresh.channel_id is None and fresh.tracked == frozenset()
+    await store.servers.update(SNOWFLAKE, channel_id=SNOWFLAKE + 1, extra=(4000, 10_000))
+    changed = await store.servers.update(SNOWFLAKE, role_id=SNOWFLAKE + 2, digest=True)
+    assert (changed.channel_id, changed.role_id, changed.extra, changed.digest) == (
+        SNOWFLAKE + 1,
+        SNOWFLAKE + 2,
+        (4000, 10_000),
+        True,
+    )
+    assert (changed.trust_every, changed.national_every) == (
+        fresh.trust_every,
+        fresh.national_every,
+    )
+    assert await store.servers.track(SNOWFLAKE, "RTX")
+    assert not await store.servers.track(SNOWFLAKE, "RTX")
+    assert (await store.servers.settings(SNOWFLAKE)).tracked == {"RTX"}
+    assert await store.servers.untrack(SNOWFLAKE, "RTX")
+    assert not await store.servers.untrack(SNOWFLAKE, "RTX")
+
+
+async def test_announced_thresholds_are_kept_once(store):
+    async with store.transaction() as unit:
+        await unit.write_alerts([_draft(passed=(1000, 2000))], release_id=1)
+    async with store.transaction() as unit:
+        await unit.write_alerts([_draft(key="k2", passed=(2000, 3000))], release_id=2)
+    async with store.transaction() as unit:
+        assert await unit.announced() == {(SNOWFLAKE, "RTX", t) for t in (1000, 2000, 3000)}
+
+
+async def test_a_role_is_held_by_one_process_until_released_or_expired(store):
+    first, second = Holder("a-1", "alpha", 11), Holder("b-1", "beta", 22)
+    taken = await store.roles.claim("courier", first, 60_000)
+    assert taken.holder == first
+    assert (await store.roles.claim("courier", second, 60_000)).holder == first  # live: refused
+    renewed = await store.roles.claim("courier", first, 60_000)
+    assert renewed.since_ms == taken.since_ms and renewed.expires_ms >= taken.expires_ms
+
+    await store.roles.release("courier", second)  # not theirs to release
+    assert (await store.roles.claim("courier", second, 60_000)).holder == first
+    await store.roles.release("courier", first)
+    assert (await store.roles.claim("courier", second, 60_000)).holder == second
+
+    await store.roles.claim("poller", first, 0)  # a lease that has already run out
+    moved = await store.roles.claim("poller", second, 60_000)
+    assert moved.holder == second and moved.live(await store.roles.clock_ms())
+    assert [(lease.role, lease.holder.host) for lease in await store.roles.leases()] == [
+        ("courier", "beta"),
+        ("poller", "beta"),
+    ]
+
+
+async def test_polls_state_and_the_page_are_kept(store):
+    poll_id = await store.polls.start()
+    await store.polls.finish(poll_id, ok=True, summary={"new": 1}, error=None)
+    (last,) = await store.polls.last(1)
+    assert (last.ok, last.summary, last.error) == (True, {"new": 1}, None)
+
+    assert await store.state.get("k") is None
+    await store.state.set("k", "one")
+    await store.state.set("k", "two")
+    assert await store.state.get("k") == "two"
+
+    page = "https://example.test/page"
+    await store.source.save_page(
+        page, '"e1"', None, [("https://x/a.xlsx", "A"), ("https://x/b.xlsx", "B")]
+    )
+    assert await store.source.page_validators(page) == ('"e1"', None)
+    await store.source.record_document(
+        DocumentState("https://x/a.xlsx", ReleaseStatus.INGESTED, etag='"d1"', sha256="a" * 64)
+    )
+    await store.source.record_document(
+        DocumentState("https://x/a.xlsx", ReleaseStatus.FAILED, error="timeout"),
+        keep_validators=True,
+    )
+    await store.source.save_page(page, '"e2"', None, [("https://x/a.xlsx", "A")])
+    (doc,) = await store.source.documents()
+    assert (doc.url, doc.etag, doc.sha256, doc.status, doc.error) == (
+        "https://x/a.xlsx",
+        '"d1"',
+        "a" * 64,
+        ReleaseStatus.FAILED,
+        "timeout",
+    )
+    assert len(await store.source.documents(listed_only=False)) == 2
