@@ -54,7 +54,7 @@ class Figures(commands.Cog):
         period = resolve_strike(snap, strike) if strike else None
         if period is None and not chart:
             await interaction.response.send_message(
-                embed=render.trust_embed(snap.trust_report(found))
+                self.bot.snapshots.stale_note, embed=render.trust_embed(snap.trust_report(found))
             )
             return
         await interaction.response.defer(thinking=True)
@@ -94,7 +94,7 @@ class Figures(commands.Cog):
             only = next(p for p in report.periods if p.period.id == period.id)
         milestone = next_threshold(report.cumulative_total, step=NATIONAL_STEP)
         await interaction.response.send_message(
-            embed=render.national_embed(report, milestone, only)
+            self.bot.snapshots.stale_note, embed=render.national_embed(report, milestone, only)
         )
 
     @app_commands.command(

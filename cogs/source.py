@@ -47,7 +47,10 @@ class Source(
         lines += [f"- skipped {clip(reason, 300)}" for reason in s["skipped_reasons"][:5]]
         await interaction.followup.send(clip("\n".join(lines), 2000), ephemeral=True)
 
-    @app_commands.command(name="status", description="Last polls, failures, the next run, and which process has each role")
+    @app_commands.command(
+        name="status",
+        description="Last polls, failures, the next run, and which process has each role",
+    )
     async def status(self, interaction: discord.Interaction) -> None:
         polls = await self.bot.store.polls.last(5)
         lines = [f"**Source:** {self.bot.settings.nhs_index_url}"]

@@ -153,7 +153,7 @@ class PostgresEngine(_Session):
         return engine
 
     def error(self, exc: BaseException) -> StoreError:
-        if isinstance(exc, UNREACHABLE):
+        if isinstance(exc, UNREACHABLE) and not isinstance(exc, asyncpg.DataError):
             return StoreError(f"PostgreSQL {self.name} unreachable: {connect_problem(exc)}")
         return StoreError(f"PostgreSQL {self.name}: {exc}")
 
