@@ -151,7 +151,9 @@ def test_two_shards_two_processes_every_server_alerted_once_across_a_courier_kil
         "the other process to finish the fan-out",
     )
     took = time.monotonic() - killed_at
-    print(f"fail-over: the fan-out finished {took:.1f} s after the kill; {before} of {len(channels)} posted before it")
+    print(
+        f"fail-over: the fan-out finished {took:.1f} s after the kill; {before} of {len(channels)} posted before it"
+    )
     assert d.holder_pid("courier") == survivor.process.pid
     assert took < 30 + 15, f"fail-over and the rest of the fan-out took {took:.0f} s"
 
