@@ -57,12 +57,7 @@ async def copy_store(
             copied[table] = len(rows)
             if not rows:
                 continue
-            columns = list(rows[0].keys())
-            await tx.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)})"
-                f" VALUES ({', '.join('?' * len(columns))})",
-                [tuple(row) for row in rows],
-            )
+            await tx.insert_rows(table, list(rows[0].keys()), [tuple(row) for row in rows])
             if table in WITH_IDS:
                 await target.engine.continue_ids(tx, table)
     return copied

@@ -6,6 +6,7 @@ other process may take it. The store's clock decides expiry, so machines need no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -51,10 +52,10 @@ def parse_shard_ids(spec: str, shard_count: int) -> tuple[int, ...]:
         return tuple(range(shard_count))
     ids: set[int] = set()
     for part in spec.replace(" ", "").split(","):
-        low, _, high = part.partition("-")
-        if not low.isdigit() or (high and not high.isdigit()):
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if not match:
             raise ValueError(f"{part!r} is not a shard id or range (write 0,1 or 0-3)")
-        first, last = int(low), int(high or low)
+        first, last = int(match[1]), int(match[2] or match[1])
         if first > last:
             raise ValueError(f"{part!r} runs backwards")
         ids.update(range(first, last + 1))

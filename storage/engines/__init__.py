@@ -30,6 +30,11 @@ class Session(Protocol):
         ...
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+    async def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Many new rows at once, by the engine's fastest way (PostgreSQL: COPY)."""
+        ...
 
 
 class Engine(Session, Protocol):

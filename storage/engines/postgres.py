@@ -114,6 +114,19 @@ class _Session:
         except DRIVER_ERRORS as exc:
             raise self._engine.error(exc) from exc
 
+    async def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        if not rows:
+            return
+        try:
+            async with self._connection() as conn:
+                await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+        except DRIVER_ERRORS as exc:
+            raise self._engine.error(exc) from exc
+        except (TypeError, ValueError) as exc:  # a value the column's type cannot take
+            raise StoreError(f"PostgreSQL {self._engine.name}: a row for {table}: {exc}") from exc
+
 
 class PostgresEngine(_Session):
     dialect = "postgres"

@@ -47,6 +47,12 @@ class _Statements:
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
 
+    async def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        marks = ", ".join("?" * len(columns))
+        await self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
 
 class SQLiteEngine:
     """Driver errors become StoreError here, so nothing above storage sees sqlite3."""
@@ -99,6 +105,12 @@ class SQLiteEngine:
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self._write_lock:
             await self._tx.executemany(sql, rows)
+
+    async def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        async with self._write_lock:
+            await self._tx.insert_rows(table, columns, rows)
 
     @asynccontextmanager
     async def transaction(self, *, serial: bool = False) -> AsyncIterator[_Statements]:

@@ -122,10 +122,8 @@ class Unit:
         if not params:
             return
         await self._db.execute("DELETE FROM figures WHERE release_id = ?", (release_id,))
-        await self._db.executemany(
-            "INSERT INTO figures (release_id, org_code, day, inpatient, outpatient)"
-            " VALUES (?, ?, ?, ?, ?)",
-            params,
+        await self._db.insert_rows(
+            "figures", ("release_id", "org_code", "day", "inpatient", "outpatient"), params
         )
 
     async def known_trusts(self) -> dict[str, KnownTrust]:
