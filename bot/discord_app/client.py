@@ -19,7 +19,7 @@ from bot.domain.ports import Store
 from bot.domain.roles import COURIER, POLLER, SINGLE_ROLES, parse_shard_ids
 from bot.errors import StrikewatchError
 from bot.nhs.fetch import Fetcher
-from bot.nhs.poller import PollError, PollReport
+from bot.nhs.poller import PollReport
 from bot.services.courier import Courier
 from bot.services.polling import run_poll
 from bot.services.roles import RoleKeeper
@@ -148,7 +148,7 @@ class StrikewatchBot(commands.AutoShardedBot):
             return  # another process polls for the deployment
         try:
             report = await self.poll_now()
-        except PollError as exc:
+        except StrikewatchError as exc:  # the source or the store: its error says which and why
             log.warning("scheduled poll failed: %s", exc)
             return
         except asyncio.CancelledError:

@@ -84,12 +84,29 @@ class Courier:
         self._running = asyncio.Lock()
         # False once this process is no longer the deployment's courier: stop before the next send.
         self._may_send = may_send
+        self._paused = False  # the store did not answer the last pass
 
     async def deliver_due(self) -> DeliveryReport:
-        """One pass over what is due now; a pass already running makes this a no-op."""
+        """One pass over what is due now; a pass already running makes this a no-op.
+
+        While the store does not answer, passes do nothing (the alerts wait in the outbox) and the
+        log says so once, and once more when it answers again."""
         report = DeliveryReport()
         if self._running.locked():
             return report
+        try:
+            await self._pass(report)
+        except StrikewatchError as exc:  # the store: its error says which and why
+            if not self._paused:
+                log.warning("alert delivery paused: %s", exc)
+                self._paused = True
+            return report
+        if self._paused:
+            log.info("alert delivery resumed")
+            self._paused = False
+        return report
+
+    async def _pass(self, report: DeliveryReport) -> None:
         async with self._running:
             while self._may_send():
                 due = await self.store.outbox.due(limit=500)
@@ -116,7 +133,6 @@ class Courier:
                 report.retried,
                 report.failed,
             )
-        return report
 
     async def _deliver(self, alert: Alert, settings: AlertSettings, report: DeliveryReport) -> None:
         async with self._semaphore:

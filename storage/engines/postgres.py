@@ -142,7 +142,7 @@ class PostgresEngine(_Session):
         try:
             pool = await asyncpg.create_pool(
                 url,
-                min_size=1,
+                min_size=0,  # no floor to restore: asyncpg logs a traceback per try while the server is down
                 max_size=max_connections,
                 timeout=CONNECT_SECONDS,
                 command_timeout=STATEMENT_SECONDS,
