@@ -405,6 +405,23 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
+def query(url: str, sql: str, *args: object) -> list:
+    """One statement on a fresh connection, from synchronous test code (tests and benches that
+    read or set up a store straight in PostgreSQL)."""
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> list:
+        conn = await asyncpg.connect(url)
+        try:
+            return await conn.fetch(sql, *args)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
 def _reaping_orphans() -> Iterator[None]:
     """Make this process the child subreaper while a server is killed (Linux only).
 

@@ -4,28 +4,19 @@ and the log says what happened once per change, not once per attempt."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
-import asyncpg
 import pytest
 
 from tests.fakediscord import MANAGE_GUILD, FakeDiscord, make_guild
-from tests.pgserver import PostgresServer
+from tests.pgserver import PostgresServer, query
 from tests.processes import BotProcess, clean_env, strikewatch
 from tests.replica.server import NHSReplica
 from tests.replica.site import OCTOBER_2023, SEPTEMBER_2023, serve, trust_sample
 
 
 def outbox(url: str) -> list[str]:
-    async def read():
-        conn = await asyncpg.connect(url)
-        try:
-            return [r["status"] for r in await conn.fetch("SELECT status FROM alerts")]
-        finally:
-            await conn.close()
-
-    return asyncio.run(read())
+    return [r["status"] for r in query(url, "SELECT status FROM alerts")]
 
 
 def wait_until(read, what: str, timeout: float = 60):

@@ -8,7 +8,6 @@ shard. Releases arrive through `strikewatch poll` in a third process, as from cr
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections import Counter
@@ -18,23 +17,13 @@ import asyncpg
 import pytest
 
 from tests.fakediscord import MANAGE_GUILD, FakeDiscord, guild_id_on_shard, make_guild
+from tests.pgserver import query as sql
 from tests.processes import BotProcess, clean_env, strikewatch
 from tests.replica.server import NHSReplica
 from tests.replica.site import OCTOBER_2023, SEPTEMBER_2023, serve, trust_sample
 
 SERVERS_PER_SHARD = 20
 FAIL_OVER = 60  # the lease runs 15 s and is retried every 5 s: well inside this
-
-
-def sql(url: str, query: str, *args):
-    async def run():
-        conn = await asyncpg.connect(url)
-        try:
-            return await conn.fetch(query, *args)
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
 
 
 def wait_until(read, what: str, timeout: float = FAIL_OVER):
