@@ -138,28 +138,30 @@ class PostgresEngine(_Session):
 
     @classmethod
     async def open(cls, url: str, *, max_connections: int = 10) -> PostgresEngine:
+        """A pool whose first connection is made here, so a bad URL fails now, in one line."""
         name = display_name(url)
         try:
             pool = await asyncpg.create_pool(
                 url,
-                min_size=0,  # no floor to restore: asyncpg logs a traceback per try while the server is down
+                min_size=0,  # no floor to keep: asyncpg logs a traceback per try while down
                 max_size=max_connections,
                 timeout=CONNECT_SECONDS,
                 command_timeout=STATEMENT_SECONDS,
                 max_inactive_connection_lifetime=300,
             )
+            conn = await pool.acquire()
         except (*DRIVER_ERRORS, ValueError) as exc:
             raise StoreError(
                 f"cannot connect to PostgreSQL {name}: {connect_problem(exc)}"
             ) from None
         engine = cls(pool, url)
         try:
-            async with engine.pool.acquire() as conn:
+            try:
                 await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
-                try:
-                    await conn.execute(SCHEMA_TABLE)
-                finally:
-                    await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+                await conn.execute(SCHEMA_TABLE)
+                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+            finally:
+                await pool.release(conn)  # a released connection's session locks are reset
         except DRIVER_ERRORS as exc:
             await engine.close()
             raise engine.error(exc) from exc

@@ -42,6 +42,9 @@ class _Statements:
         return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return  # no trip to the database's thread for nothing
         try:
             await self._db.executemany(sql, rows)
         except sqlite3.Error as exc:
