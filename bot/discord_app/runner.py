@@ -86,6 +86,11 @@ async def claim_shards(bot: StrikewatchBot, settings: Settings) -> None:
     try:
         await bot.roles.claim_shards(shard_ids, bot.shard_count)
     except ShardClash as exc:
+        if not settings.uses_postgres:
+            raise RunError(
+                f"DATABASE_URL: {exc.holder.label} already runs this bot on this SQLite store;"
+                " stop it, or run several processes on PostgreSQL"
+            ) from None
         raise RunError(str(exc)) from None
     bot.shard_ids = list(shard_ids)
     log.info("running shards %s of %d", ",".join(map(str, shard_ids)), bot.shard_count)

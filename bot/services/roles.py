@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 class ShardClash(StrikewatchError):
     """Another live process runs one of this process's shards."""
 
+    def __init__(self, message: str, holder: Holder) -> None:
+        super().__init__(message)
+        self.holder = holder
+
 
 def this_process() -> Holder:
     return Holder(
@@ -95,7 +99,8 @@ class RoleKeeper:
             await self.release()
             raise ShardClash(
                 f"SHARD_IDS: {clash.role.replace('shard:', 'shard ')} is already run by"
-                f" {clash.holder.label}; give each process its own shards of one SHARD_COUNT"
+                f" {clash.holder.label}; give each process its own shards of one SHARD_COUNT",
+                clash.holder,
             )
         self.wanted += [shard_role(s, shard_count) for s in shard_ids]
         self._held.update({shard_role(s, shard_count): time.monotonic() for s in shard_ids})

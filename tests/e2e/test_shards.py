@@ -9,6 +9,7 @@ shard. Releases arrive through `strikewatch poll` in a third process, as from cr
 from __future__ import annotations
 
 import re
+import socket
 import time
 from collections import Counter
 from pathlib import Path
@@ -194,3 +195,24 @@ def test_several_processes_on_sqlite_are_refused_naming_the_setting(tmp_path):
     errors = [line for line in result.stderr.splitlines() if line.startswith("strikewatch:")]
     assert len(errors) == 1 and "DATABASE_URL=postgresql://" in errors[0], result.stderr
     assert errors[0].startswith("strikewatch: SHARD_IDS=1 leaves shards"), errors
+
+
+def test_a_second_process_on_one_sqlite_store_is_refused(tmp_path):
+    with FakeDiscord([make_guild(name="One")]) as fake:
+        env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", **fake.env())
+        first = BotProcess(env, tmp_path / "first.log").start()
+        try:
+            fake.wait_ready(timeout=20)
+            second = strikewatch(env, "run", cwd=tmp_path, timeout=60)
+        finally:
+            assert first.stop() == 0, first.log
+    assert second.returncode == 1
+    errors = [line for line in second.stderr.splitlines() if line.startswith("strikewatch:")]
+    assert errors == [
+        f"strikewatch: DATABASE_URL: {first_label(first)} already runs this bot on this SQLite"
+        " store; stop it, or run several processes on PostgreSQL"
+    ], second.stderr
+
+
+def first_label(bot: BotProcess) -> str:
+    return f"{socket.gethostname()} pid {bot.process.pid}"
