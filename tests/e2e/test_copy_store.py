@@ -26,7 +26,7 @@ def settled(db: Path) -> bool:
     return False
 
 
-def test_copy_to_postgres_then_the_bot_answers_the_same_and_resends_nothing(tmp_path, pg_url):
+def test_copy_to_postgres_then_the_bot_answers_the_same_and_resends_nothing(tmp_path, pg_url, bots):
     sqlite_url = f"sqlite:///{tmp_path / 'one-machine.db'}"
     trusts = trust_sample(30)
     with (
@@ -56,6 +56,7 @@ def test_copy_to_postgres_then_the_bot_answers_the_same_and_resends_nothing(tmp_
         # One machine on SQLite: a server tracking Morecambe Bay gets its alerts for October.
         land(SEPTEMBER_2023, seed=1)
         bot = BotProcess(env, tmp_path / "sqlite-bot.log").start()
+        bots.append(bot)
         fake.wait_ready(timeout=20)
         admin("alerts channel", {"channel": channel})
         admin("track add", {"trust": "Morecambe Bay"})
@@ -79,6 +80,7 @@ def test_copy_to_postgres_then_the_bot_answers_the_same_and_resends_nothing(tmp_
 
         # The same bot on PostgreSQL: the same answer, and no alert sent twice.
         bot = BotProcess({**env, "DATABASE_URL": pg_url}, tmp_path / "postgres-bot.log").start()
+        bots.append(bot)
         fake.wait_ready(timeout=20, identifies=2)
         bot.wait_for_log("role courier: taken by this process")
         nonce_hits = fake.nonce_hits

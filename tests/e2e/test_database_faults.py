@@ -34,7 +34,7 @@ def database():
         yield server
 
 
-def test_a_database_outage_is_survived_and_nothing_is_lost(tmp_path, database):
+def test_a_database_outage_is_survived_and_nothing_is_lost(tmp_path, database, bots):
     url = database.create_database("outage")
     trusts = trust_sample(30)
     with (
@@ -48,6 +48,7 @@ def test_a_database_outage_is_survived_and_nothing_is_lost(tmp_path, database):
         serve(nhs, SEPTEMBER_2023, shape="wide", trusts=trusts, seed=1)
         assert strikewatch(env, "poll").returncode == 0
         bot = BotProcess(env, tmp_path / "bot.log").start()
+        bots.append(bot)
         fake.wait_ready(timeout=20)
         fake.run_command(
             "alerts channel", {"channel": channel}, permissions=MANAGE_GUILD, timeout=10

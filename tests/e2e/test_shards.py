@@ -197,10 +197,11 @@ def test_several_processes_on_sqlite_are_refused_naming_the_setting(tmp_path):
     assert errors[0].startswith("strikewatch: SHARD_IDS=1 leaves shards"), errors
 
 
-def test_a_second_process_on_one_sqlite_store_is_refused(tmp_path):
+def test_a_second_process_on_one_sqlite_store_is_refused(tmp_path, bots):
     with FakeDiscord([make_guild(name="One")]) as fake:
         env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", **fake.env())
         first = BotProcess(env, tmp_path / "first.log").start()
+        bots.append(first)
         try:
             fake.wait_ready(timeout=20)
             second = strikewatch(env, "run", cwd=tmp_path, timeout=60)
