@@ -404,7 +404,6 @@ class PostgresServer:
 # ---------------------------------------------------------------- orphans
 
 
-@contextlib.contextmanager
 def query(url: str, sql: str, *args: object) -> list:
     """One statement on a fresh connection, from synchronous test code (tests and benches that
     read or set up a store straight in PostgreSQL)."""
@@ -422,6 +421,7 @@ def query(url: str, sql: str, *args: object) -> list:
     return asyncio.run(run())
 
 
+@contextlib.contextmanager
 def _reaping_orphans() -> Iterator[None]:
     """Make this process the child subreaper while a server is killed (Linux only).
 
