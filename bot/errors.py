@@ -16,3 +16,10 @@ class CommandError(StrikewatchError):
 
 class RunError(CommandError):
     """Why the bot could not start."""
+
+
+class StoreError(StrikewatchError):
+    """The database cannot be opened, read or written; the message says which and why.
+
+    Raised by storage/ (which translates every driver error into it); declared here so that every
+    layer can tell "the store is not answering" from other errors without importing storage."""

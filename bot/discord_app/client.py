@@ -17,7 +17,7 @@ from bot import __version__
 from bot.discord_app.sender import AlertSender
 from bot.domain.ports import Store
 from bot.domain.roles import COURIER, POLLER, SINGLE_ROLES, parse_shard_ids
-from bot.errors import StrikewatchError
+from bot.errors import StoreError, StrikewatchError
 from bot.nhs.fetch import Fetcher
 from bot.nhs.poller import PollReport
 from bot.services.courier import Courier
@@ -58,8 +58,8 @@ class StrikewatchTree(app_commands.CommandTree):
             message = "You can't use this command here."
         elif isinstance(error, app_commands.CommandOnCooldown):
             message = f"Slow down: try again in {error.retry_after:.0f} s."
-        elif isinstance(getattr(error, "original", None), StrikewatchError):
-            log.warning("command failed: %s", error.original)  # the store or the source: no bug
+        elif isinstance(getattr(error, "original", None), StoreError):
+            log.warning("command failed: %s", error.original)  # the database, not a bug
             message = (
                 "Strikewatch's database is not answering just now; please try again in a minute."
             )

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain.alerts import Alert, AlertSettings
 from bot.domain.ports import Store
-from bot.errors import StrikewatchError
+from bot.errors import StoreError, StrikewatchError
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class Courier:
             return report
         try:
             await self._pass(report)
-        except StrikewatchError as exc:  # the store: its error says which and why
+        except StoreError as exc:  # its message says which database and why
             if not self._paused:
                 log.warning("alert delivery paused: %s", exc)
                 self._paused = True

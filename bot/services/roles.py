@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from bot.domain.ports import Store
 from bot.domain.roles import LEASE_MS, RENEW_MS, Holder, Lease, shard_clash, shard_role
-from bot.errors import StrikewatchError
+from bot.errors import StoreError, StrikewatchError
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class RoleKeeper:
         for role in self.wanted:
             try:
                 lease = await self.store.roles.claim(role, self.holder, self.lease_ms)
-            except StrikewatchError as exc:
+            except StoreError as exc:
                 self._store_down(exc)
                 break
             self._store_up()
@@ -165,6 +165,6 @@ class RoleKeeper:
         for role in list(self._held):
             try:
                 await self.store.roles.release(role, self.holder)
-            except StrikewatchError:
+            except StoreError:
                 pass  # the lease expires on its own
         self._held.clear()

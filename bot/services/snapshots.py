@@ -16,7 +16,7 @@ from bot.domain.ports import Store
 from bot.domain.records import Trust
 from bot.domain.releases import current_versions, trust_figures
 from bot.domain.reports import NationalReport, Snapshot, StrikeRow, TrustReport, build_snapshot
-from bot.errors import StrikewatchError
+from bot.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class SnapshotCache:
                 stamp = await self.store.releases.data_stamp()
             if self._snapshot is None or self._snapshot.stamp != stamp:
                 self._snapshot = await self._build(stamp)
-        except (StrikewatchError, TimeoutError) as exc:
+        except (StoreError, TimeoutError) as exc:
             if self._snapshot is None:
                 raise
             if self._unreachable_since is None:
