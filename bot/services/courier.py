@@ -112,9 +112,7 @@ class Courier:
                 due = await self.store.outbox.due(limit=500)
                 if not due:
                     break
-                settings: dict[int, AlertSettings] = {}
-                for guild_id in {a.guild_id for a in due}:
-                    settings[guild_id] = await self.store.servers.settings(guild_id)
+                settings = await self.store.servers.settings_of([a.guild_id for a in due])
                 # One failed bookkeeping write must not end the pass while other sends are in flight;
                 # its alert stays pending and its resend carries the same nonce.
                 results = await asyncio.gather(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ from bot.domain.alerts import Alert, AlertKind, AlertSettings, AlertStatus, Draf
 from bot.domain.announcements import AnnouncedStrike
 from storage.engines import Engine, Session, iso, now_iso
 from storage.tables import rows
+from storage.tables.figures import one_of
 
 COLUMNS = {
     "channel_id": "alert_channel_id",
@@ -26,13 +28,23 @@ class Servers:
         self._db = database
 
     async def settings(self, guild_id: int) -> AlertSettings:
-        found = await self._db.fetch("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
-        tracked = await self._db.fetch(
-            "SELECT org_code FROM tracked_trusts WHERE guild_id = ? ORDER BY org_code", (guild_id,)
-        )
-        return rows.settings(
-            found[0] if found else None, guild_id, frozenset(r[0] for r in tracked)
-        )
+        return (await self.settings_of([guild_id]))[guild_id]
+
+    async def settings_of(self, guild_ids: Sequence[int]) -> dict[int, AlertSettings]:
+        """Several servers' settings in two queries (the courier's batch of alerts)."""
+        ids = sorted(set(guild_ids))
+        found = {
+            r["guild_id"]: r
+            for r in await self._db.fetch(
+                f"SELECT * FROM guild_settings WHERE {one_of('guild_id', ids)}", ids
+            )
+        }
+        tracked: dict[int, set[str]] = {}
+        for guild_id, code in await self._db.fetch(
+            f"SELECT guild_id, org_code FROM tracked_trusts WHERE {one_of('guild_id', ids)}", ids
+        ):
+            tracked.setdefault(guild_id, set()).add(code)
+        return {g: rows.settings(found.get(g), g, frozenset(tracked.get(g, ()))) for g in ids}
 
     async def update(self, guild_id: int, **changes: Any) -> AlertSettings:
         """Change some of a server's settings; the others keep their values (or defaults).

@@ -247,3 +247,16 @@ async def test_polls_state_and_the_page_are_kept(store):
         "timeout",
     )
     assert len(await store.source.documents(listed_only=False)) == 2
+
+
+async def test_many_servers_settings_in_one_call_match_one_at_a_time(store):
+    await store.servers.update(SNOWFLAKE, channel_id=5, extra=(4000,))
+    await store.servers.track(SNOWFLAKE, "RTX")
+    await store.servers.track(SNOWFLAKE, "RJ1")
+    await store.servers.update(SNOWFLAKE + 1, national_every=0)
+    ids = [SNOWFLAKE, SNOWFLAKE + 1, SNOWFLAKE + 2]  # the last has never been configured
+    many = await store.servers.settings_of(ids + [SNOWFLAKE])
+    assert list(many) == ids
+    assert many == {g: await store.servers.settings(g) for g in ids}
+    assert many[SNOWFLAKE].tracked == {"RTX", "RJ1"} and many[SNOWFLAKE + 2].channel_id is None
+    assert await store.servers.settings_of([]) == {}
