@@ -73,6 +73,12 @@ def connect_problem(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Returned to the pool as it is: asyncpg still rolls back an open transaction, but skips its
+    reset query (a round trip on every release). We set no session state that could leak: the
+    only session lock (migrations) is released in a `finally`."""
+
+
 class _Session:
     """Statements on one pooled connection, or on whichever the pool lends for each call."""
 
@@ -148,6 +154,7 @@ class PostgresEngine(_Session):
                 timeout=CONNECT_SECONDS,
                 command_timeout=STATEMENT_SECONDS,
                 max_inactive_connection_lifetime=300,
+                reset=_keep_session,
             )
             conn = await pool.acquire()
         except (*DRIVER_ERRORS, ValueError) as exc:
