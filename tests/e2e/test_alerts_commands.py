@@ -3,6 +3,8 @@ the permission are in test_permissions.py)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e.test_alerts import TIMEOUT, alert_world
@@ -25,6 +27,11 @@ def test_owner_can_poll_from_discord(world):
     assert reply.ephemeral and "Poll done: 1 new" in reply.content
     status = w.fake.run_command("source status", user=owner, guild_id=w.a, timeout=TIMEOUT)
     assert "Next poll:" in status.content and "ok: 1 new" in status.content
+    pid = w.bots[0].process.pid
+    for role in ("poller", "courier", "shard:0/1"):  # one process holds every role, since start
+        assert re.search(rf"- {re.escape(role)}: \S+ pid {pid} since \d{{4}}-", status.content), (
+            status
+        )
 
 
 @pytest.mark.parametrize(
