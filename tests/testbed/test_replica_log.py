@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -74,6 +75,10 @@ def test_log_is_thread_safe_under_concurrency(nhs: NHSReplica) -> None:
         t.start()
     for t in threads:
         t.join()
+    # A client may have its body before the server thread has logged the last chunk it wrote.
+    deadline = time.monotonic() + 5
+    while not all(r.finished for r in nhs.requests) and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert nhs.count(FILE) == 80 and nhs.bytes_sent(FILE) == 80 * 2048
 
 
