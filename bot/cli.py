@@ -228,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("strikes", help="the strike calendar")
     p.add_argument("--json", action="store_true")
+    p = sub.add_parser(
+        "invite", help="the URL that adds the bot to a server, with the permissions it needs"
+    )
+    p.add_argument("--guild", type=int, metavar="ID", help="preselect this server")
     sub.add_parser("status", help="which process polls, delivers and runs each shard; last polls")
     p = sub.add_parser(
         "copy-store",
@@ -254,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(settings)
         if args.command == "inspect":
             return cmd_inspect(settings, args)
+        if args.command == "invite":
+            from bot.discord_app.invite import invite_lines  # discord.py loads only for Discord
+
+            print("\n".join(asyncio.run(invite_lines(settings, args.guild))))
+            return 0
         if args.command == "copy-store":
             return asyncio.run(cmd_copy_store(args))
         if args.command == "run":

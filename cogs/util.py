@@ -41,14 +41,23 @@ async def reply(
         log.warning("could not answer interaction %s", interaction.id, exc_info=True)
 
 
+# What the bot needs in an alert channel, in the order each needs the one before; the invite asks
+# for exactly these (slash commands need no channel permission: their answers are webhooks).
+NEEDED_PERMISSIONS = (
+    ("view_channel", "View Channel", "see the channel a server picks for alerts"),
+    ("send_messages", "Send Messages", "post alerts and strike reminders there"),
+    ("embed_links", "Embed Links", "show each alert's figures with a link to its NHS source"),
+)
+
+
+def needed_permissions() -> discord.Permissions:
+    return discord.Permissions(**{attr: True for attr, _, _ in NEEDED_PERMISSIONS})
+
+
 def first_missing_permission(perms: discord.Permissions) -> str | None:
-    """The first of View Channel, Send Messages, Embed Links the bot lacks: each needs the one before,
-    so the first is the one to grant."""
-    for attr, label in (
-        ("view_channel", "View Channel"),
-        ("send_messages", "Send Messages"),
-        ("embed_links", "Embed Links"),
-    ):
+    """The first needed permission the bot lacks: each needs the one before, so the first is the
+    one to grant."""
+    for attr, label, _ in NEEDED_PERMISSIONS:
         if not getattr(perms, attr):
             return label
     return None
