@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -37,6 +38,7 @@ class Settings(BaseSettings):
     workbook_recheck_hours: float = Field(24.0, ge=0)
     poll_deadline_seconds: float = Field(900.0, gt=0, le=6 * 3600)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     discord_token: SecretStr | None = None
     discord_api_base: str = "https://discord.com/api/v10"

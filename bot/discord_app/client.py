@@ -30,7 +30,7 @@ from cogs.util import UserFacingError, reply
 
 log = logging.getLogger(__name__)
 
-COGS = ("cogs.figures", "cogs.strikes", "cogs.about", "cogs.alerts", "cogs.source")
+COGS = ("cogs.figures", "cogs.strikes", "cogs.about", "cogs.alerts", "cogs.source", "cogs.help")
 GLOBAL_SYNC_KEY = "global_commands_sha256"
 
 

@@ -197,9 +197,9 @@ class Ingestor:
             self._calendar = None  # the release added a period
         period = match.period or next(p for p in await self._periods() if p.id == stored.period_id)
         if validation != "ok":
-            log.warning("%s: %s", url, validation)
+            log.warning("%s: %s", url, validation, extra={"release_url": url})
         for warning in parsed.warnings:
-            log.warning("%s: %s", read.filename, warning)
+            log.warning("%s: %s", read.filename, warning, extra={"release_url": url})
         kind, message = _what_it_was(
             stored, previous, f"{len(names)} trusts, matched by {match.how}"
         )
@@ -208,7 +208,7 @@ class Ingestor:
     async def _refuse(
         self, base: NewRelease, document: DocumentState, status: ReleaseStatus, reason: str
     ) -> Outcome:
-        log.warning("%s: %s", base.url, reason)
+        log.warning("%s: %s", base.url, reason, extra={"release_url": base.url})
         await record_release(
             self.store,
             replace(base, status=status, error=reason),

@@ -64,6 +64,11 @@ class RateLimiter:
             await asyncio.sleep(delay)
 
 
+def _fields(alert: Alert) -> dict[str, int]:
+    """The event's fields, for structured (JSON) logs."""
+    return {"alert_id": alert.id, "guild_id": alert.guild_id}
+
+
 class Courier:
     def __init__(
         self,
@@ -121,7 +126,12 @@ class Courier:
                 )
                 for alert, result in zip(due, results, strict=True):
                     if isinstance(result, BaseException):
-                        log.error("alert %d: could not record its delivery: %r", alert.id, result)
+                        log.error(
+                            "alert %d: could not record its delivery: %r",
+                            alert.id,
+                            result,
+                            extra=_fields(alert),
+                        )
                 if len(due) < 500:
                     break
         if report.sent or report.failed or report.retried:
@@ -161,6 +171,7 @@ class Courier:
                         alert.guild_id,
                         failure.reason,
                         wait,
+                        extra=_fields(alert),
                     )
                 else:
                     await self.store.outbox.failed(
@@ -168,11 +179,17 @@ class Courier:
                     )
                     report.failed += 1
                     log.warning(
-                        "alert %d to server %d failed: %s", alert.id, alert.guild_id, failure.reason
+                        "alert %d to server %d failed: %s",
+                        alert.id,
+                        alert.guild_id,
+                        failure.reason,
+                        extra=_fields(alert),
                     )
                 return
             except Exception:  # a bug in the sender must not stop other servers' alerts
-                log.exception("alert %d: unexpected error while sending", alert.id)
+                log.exception(
+                    "alert %d: unexpected error while sending", alert.id, extra=_fields(alert)
+                )
                 await self.store.outbox.retry(
                     alert.id,
                     "internal error (logged)",

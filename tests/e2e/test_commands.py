@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 
 import pytest
 
-from tests.fakediscord import FakeDiscord, make_guild
+from tests.fakediscord import MANAGE_GUILD, FakeDiscord, make_guild
 from tests.processes import BotProcess, clean_env, strikewatch
 from tests.replica import workbooks as wb
 from tests.replica.server import NHSReplica
@@ -62,6 +63,7 @@ def test_synced_command_payload(world):
         "track",
         "alerts",
         "source",
+        "help",
     }
     manage_guild, administrator = 1 << 5, 1 << 3
     assert int(commands["alerts"]["default_member_permissions"]) == manage_guild
@@ -283,3 +285,34 @@ def test_a_429_on_a_followup_is_retried_and_the_answer_arrives_once(world):
     assert rule.hits == 1
     assert reply.files and reply.files[0].is_png
     assert len(handle.followups) == 1
+
+
+def _help_lines(reply) -> dict[str, list[str]]:
+    assert reply.ephemeral and reply.embeds, reply
+    sections: dict[str, list[str]] = {}
+    for field in reply.embeds[0]["fields"]:
+        heading = field["name"].removesuffix(" (continued)")
+        sections.setdefault(heading, []).extend(field["value"].splitlines())
+    return sections
+
+
+def test_help_shows_each_member_the_commands_they_can_use(world):
+    fake = world["fake"]
+    member = _help_lines(fake.run_command("help", timeout=TIMEOUT))
+    assert list(member) == ["Everyone"]
+    assert any(
+        line.startswith("`/cancellations trust:Morecambe Bay") for line in member["Everyone"]
+    )
+    admin = _help_lines(fake.run_command("help", permissions=MANAGE_GUILD, timeout=TIMEOUT))
+    assert list(admin) == ["Everyone", "Server admins (Manage Server)"]
+    owner = _help_lines(fake.run_command("help", user=fake.owner_user, timeout=TIMEOUT))
+    assert list(owner) == ["Everyone", "Server admins (Manage Server)", "Bot owners"]
+
+    # Every command the bot synced is listed once, with an example that names it.
+    synced = set()
+    for command in fake.synced_global:
+        subs = [o for o in command.get("options", []) if o.get("type") == 1]
+        synced |= {f"{command['name']} {o['name']}" for o in subs} or {command["name"]}
+    listed = [line.split("`")[1] for lines in owner.values() for line in lines]
+    names = [" ".join(itertools.takewhile(lambda w: ":" not in w, ex[1:].split())) for ex in listed]
+    assert sorted(names) == sorted(synced)
