@@ -68,7 +68,7 @@ def connect_problem(exc: BaseException) -> str:
         return f"unknown host ({exc.strerror or exc})"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused: is PostgreSQL running and listening on that host and port?"
-    if isinstance(exc, TimeoutError | TimeoutError):
+    if isinstance(exc, TimeoutError):
         return f"no answer within {CONNECT_SECONDS} s"
     return f"{type(exc).__name__}: {exc}"
 
@@ -234,5 +234,5 @@ class PostgresEngine(_Session):
     async def close(self) -> None:
         try:
             await asyncio.wait_for(self.pool.close(), 10)
-        except (TimeoutError, *DRIVER_ERRORS):
+        except DRIVER_ERRORS:  # (TimeoutError is one of them)
             self.pool.terminate()
