@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Iterator
 
 import discord
 import pytest
@@ -15,20 +14,7 @@ from discord.ext import commands
 
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord import gateway as gateway_mod
-from tests.fakediscord.testbot import GUILD_ID, build_bot, connected_bot, serve_fake
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDiscord]:
-    with serve_fake(monkeypatch) as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeDiscord) -> AsyncIterator[commands.Bot]:
-    async with connected_bot(fake) as client:
-        yield client
-
+from tests.fakediscord.testbot import GUILD_ID, build_bot
 
 # --------------------------------------------------------------------------- login / gateway
 

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
-import pytest
 from discord.ext import commands
 
 from tests.fakediscord import FakeDiscord, make_user
-from tests.fakediscord.testbot import CSV, GUILD_ID, PNG, connected_bot, serve_fake
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDiscord]:
-    with serve_fake(monkeypatch) as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeDiscord) -> AsyncIterator[commands.Bot]:
-    async with connected_bot(fake) as client:
-        yield client
-
+from tests.fakediscord.testbot import CSV, GUILD_ID, PNG
 
 # --------------------------------------------------------------------------- interactions
 

@@ -7,27 +7,13 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
 
 import discord
 import pytest
 from discord.ext import commands
 
 from tests.fakediscord import FakeDiscord, make_guild
-from tests.fakediscord.testbot import CSV, GUILD_ID, connected_bot, serve_fake
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDiscord]:
-    with serve_fake(monkeypatch) as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeDiscord) -> AsyncIterator[commands.Bot]:
-    async with connected_bot(fake) as client:
-        yield client
-
+from tests.fakediscord.testbot import CSV, GUILD_ID
 
 # --------------------------------------------------------------------------- rate limits and errors
 

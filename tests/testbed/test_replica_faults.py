@@ -4,28 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.replica.server import PAGE_PATH, NHSReplica, release_path
 
-UA = "Strikewatch-tests/1.0 (+mailto:test@example.invalid)"
 FILE = release_path("20230619")
-
-
-@pytest.fixture
-def nhs() -> Iterator[NHSReplica]:
-    with NHSReplica() as replica:
-        yield replica
-    assert replica.errors == []
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(headers={"User-Agent": UA}, timeout=5.0) as c:
-        yield c
 
 
 def test_faults_are_consumed_in_order(nhs: NHSReplica, client: httpx.Client) -> None:

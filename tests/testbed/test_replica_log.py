@@ -5,28 +5,13 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.replica.server import PAGE_PATH, NHSReplica, release_path
 
-UA = "Strikewatch-tests/1.0 (+mailto:test@example.invalid)"
 FILE = release_path("20230619")
-
-
-@pytest.fixture
-def nhs() -> Iterator[NHSReplica]:
-    with NHSReplica() as replica:
-        yield replica
-    assert replica.errors == []
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(headers={"User-Agent": UA}, timeout=5.0) as c:
-        yield c
 
 
 def test_request_log(nhs: NHSReplica, client: httpx.Client) -> None:
@@ -47,7 +32,7 @@ def test_request_log(nhs: NHSReplica, client: httpx.Client) -> None:
         ("POST", FILE, 405),
         ("GET", "/nope", 404),
     ]
-    assert all(r.user_agent == UA and r.finished for r in recs)
+    assert all(r.user_agent == client.headers["User-Agent"] and r.finished for r in recs)
     assert recs[1].query == "ver=2" and recs[1].target == FILE + "?ver=2"
     assert recs[2].header("if-none-match") == nhs.validators(FILE)[0]
     assert [r.bytes_sent for r in recs[:4]] == [len(page.content), 10, 0, 0]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email.utils
 import socket
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -13,21 +12,7 @@ import pytest
 
 from tests.replica.server import PAGE_PATH, NHSReplica, release_path
 
-UA = "Strikewatch-tests/1.0 (+mailto:test@example.invalid)"
 FILE = release_path("20230619")
-
-
-@pytest.fixture
-def nhs() -> Iterator[NHSReplica]:
-    with NHSReplica() as replica:
-        yield replica
-    assert replica.errors == []
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(headers={"User-Agent": UA}, timeout=5.0) as c:
-        yield c
 
 
 class _Hrefs(HTMLParser):
