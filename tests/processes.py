@@ -7,7 +7,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # Settings a developer may have exported; tests set their own.
 _OURS = (
@@ -22,6 +26,16 @@ _OURS = (
     "WORKBOOK_",
     "LOG_",
 )
+
+
+def wait_until(read: Callable[[], T], what: str, timeout: float, interval: float = 0.05) -> T:
+    """Read every `interval` s until the reading is truthy; fail naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not (value := read()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"after {timeout} s still waiting for {what}")
+        time.sleep(interval)
+    return value
 
 
 def clean_env(**settings: str) -> dict[str, str]:

@@ -14,9 +14,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +25,7 @@ from typing import TypeVar
 import pytest
 
 from tests.fakediscord import MANAGE_GUILD, FakeDiscord, make_guild
-from tests.processes import BotProcess, clean_env, strikewatch
+from tests.processes import BotProcess, clean_env, strikewatch, wait_until
 from tests.replica.server import NHSReplica
 from tests.replica.site import OCTOBER_2023, SEPTEMBER_2023, Strike, serve, trust_sample
 
@@ -35,16 +34,6 @@ DELIVERY = 30  # the courier looks every second; a minute is the promise
 MORECAMBE = "University Hospitals of Morecambe Bay NHS Foundation Trust"
 
 T = TypeVar("T")
-
-
-def wait_until(read: Callable[[], T], what: str, timeout: float = DELIVERY) -> T:
-    """Read every 0.05 s until the reading is truthy; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not (value := read()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"after {timeout} s still waiting for {what}")
-        time.sleep(0.05)
-    return value
 
 
 def served_log(bot: BotProcess) -> str:
@@ -137,7 +126,7 @@ class World:
             rows = self.outbox(guild)
             return rows if rows and all(r.status != "pending" for r in rows) else None
 
-        return wait_until(done, f"the outbox of server {guild} to settle")
+        return wait_until(done, f"the outbox of server {guild} to settle", DELIVERY)
 
     def assert_each_sent_once(self, guild: int, channel_id: int) -> list[Row]:
         """The channel holds exactly one message per sent row of the server, and nothing else."""

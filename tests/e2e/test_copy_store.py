@@ -9,21 +9,14 @@ from contextlib import closing
 from pathlib import Path
 
 from tests.fakediscord import MANAGE_GUILD, FakeDiscord, make_guild
-from tests.processes import BotProcess, clean_env, strikewatch
+from tests.processes import BotProcess, clean_env, strikewatch, wait_until
 from tests.replica.server import NHSReplica
 from tests.replica.site import OCTOBER_2023, SEPTEMBER_2023, serve, trust_sample
 
 
-def settled(db: Path) -> bool:
-    """The outbox holds alerts and none is still pending."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with closing(sqlite3.connect(db)) as conn:
-            statuses = [s for (s,) in conn.execute("SELECT status FROM alerts")]
-        if statuses and "pending" not in statuses:
-            return True
-        time.sleep(0.1)
-    return False
+def statuses(db: Path) -> list[str]:
+    with closing(sqlite3.connect(db)) as conn:
+        return [s for (s,) in conn.execute("SELECT status FROM alerts")]
 
 
 def test_copy_to_postgres_then_the_bot_answers_the_same_and_resends_nothing(tmp_path, pg_url, bots):
@@ -64,7 +57,11 @@ def test_copy_to_postgres_then_the_bot_answers_the_same_and_resends_nothing(tmp_
         fake.wait_for(
             lambda f: len(f.channel_messages(channel)) >= 1, timeout=30
         )  # Morecambe Bay passes 5,000
-        assert settled(tmp_path / "one-machine.db")
+        wait_until(
+            lambda: (found := statuses(tmp_path / "one-machine.db")) and "pending" not in found,
+            "the SQLite outbox to settle",
+            30,
+        )
         on_sqlite = ask()
         assert bot.stop() == 0, bot.log
         sent = [m.content for m in fake.channel_messages(channel)]

@@ -10,22 +10,13 @@ import pytest
 
 from tests.fakediscord import MANAGE_GUILD, FakeDiscord, make_guild
 from tests.pgserver import PostgresServer, query
-from tests.processes import BotProcess, clean_env, strikewatch
+from tests.processes import BotProcess, clean_env, strikewatch, wait_until
 from tests.replica.server import NHSReplica
 from tests.replica.site import OCTOBER_2023, SEPTEMBER_2023, serve, trust_sample
 
 
 def outbox(url: str) -> list[str]:
     return [r["status"] for r in query(url, "SELECT status FROM alerts")]
-
-
-def wait_until(read, what: str, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while not (value := read()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"after {timeout} s still waiting for {what}")
-        time.sleep(0.2)
-    return value
 
 
 @pytest.fixture
@@ -80,6 +71,8 @@ def test_a_database_outage_is_survived_and_nothing_is_lost(tmp_path, database, b
         statuses = wait_until(
             lambda: (s := outbox(url)) and all(x == "sent" for x in s) and s,
             "the courier to record the alert after the outage",
+            timeout=60,
+            interval=0.2,
         )
         assert len(statuses) == 1
         assert len(fake.channel_messages(channel)) == 1  # resent with its nonce: not posted twice

@@ -10,15 +10,13 @@ NHS page that only a poll would fetch.
 from __future__ import annotations
 
 import sqlite3
-import time
-from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from tests.fakediscord import MANAGE_GUILD, FakeDiscord, make_guild
-from tests.processes import BotProcess, clean_env, strikewatch
+from tests.processes import BotProcess, clean_env, strikewatch, wait_until
 from tests.replica.server import NHSReplica
 from tests.replica.site import OCTOBER_2023, SEPTEMBER_2023, serve, trust_sample
 
@@ -31,14 +29,6 @@ NEED_MANAGE_SERVER = (
     "Only members with the Manage Server permission can change Strikewatch's alerts."
 )
 NEED_OWNER = "Only the bot's owners can use /source."
-
-
-def wait_until(read: Callable[[], object], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not read():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"after {timeout} s still waiting for {what}")
-        time.sleep(0.05)
 
 
 class Server:
@@ -136,13 +126,14 @@ def server(tmp_path_factory):
             )
             (s.strike_id,) = [c["value"] for c in choices]
             assert "on its way" in s.admin("alerts test")
-            wait_until(lambda: fake.channel_messages(s.channel("strikes")), "the test alert")
+            wait_until(lambda: fake.channel_messages(s.channel("strikes")), "the test alert", 30)
             with closing(sqlite3.connect(s.db_path)) as db:  # its row marked sent: at rest
                 wait_until(
                     lambda: db.execute(
                         "SELECT count(*) FROM alerts WHERE kind = 'test' AND status = 'sent'"
                     ).fetchone()[0],
                     "the test alert to be marked sent",
+                    30,
                 )
             yield s
         finally:

@@ -19,21 +19,12 @@ import pytest
 
 from tests.fakediscord import MANAGE_GUILD, FakeDiscord, guild_id_on_shard, make_guild
 from tests.pgserver import query as sql
-from tests.processes import BotProcess, clean_env, strikewatch
+from tests.processes import BotProcess, clean_env, strikewatch, wait_until
 from tests.replica.server import NHSReplica
 from tests.replica.site import OCTOBER_2023, SEPTEMBER_2023, serve, trust_sample
 
 SERVERS_PER_SHARD = 20
 FAIL_OVER = 60  # the lease runs 15 s and is retried every 5 s: well inside this
-
-
-def wait_until(read, what: str, timeout: float = FAIL_OVER):
-    deadline = time.monotonic() + timeout
-    while not (value := read()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"after {timeout} s still waiting for {what}")
-        time.sleep(0.1)
-    return value
 
 
 class Deployment:
@@ -139,6 +130,8 @@ def test_two_shards_two_processes_every_server_alerted_once_across_a_courier_kil
     rows = wait_until(
         lambda: (r := d.outbox()) and all(x["status"] == "sent" for x in r) and r,
         "the other process to finish the fan-out",
+        timeout=FAIL_OVER,
+        interval=0.1,
     )
     took = time.monotonic() - killed_at
     print(
