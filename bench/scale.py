@@ -119,6 +119,21 @@ async def release_figures(store, period, rtx: int) -> list[TrustDay]:
     return figures
 
 
+async def record(store, period, n: int, figures: list[TrustDay]) -> None:
+    """Release number `n` (its own URL and bytes) of `period`, stored as ingest would."""
+    await record_release(
+        store,
+        NewRelease(
+            url=f"https://example.invalid/scale-{n}.xlsx",
+            published=period.end + timedelta(days=10),
+            sha256=str(n) * 64,
+            status=ReleaseStatus.INGESTED,
+            period_id=period.id,
+        ),
+        figures=figures,
+    )
+
+
 async def configure(url: str, channels: dict[int, int]) -> tuple[int, float]:
     """Every server with its alert channel, default thresholds and one tracked trust, in bulk;
     a poll recorded so the bots do not poll the NHS site; RTX's first release (900, below the
@@ -144,17 +159,7 @@ async def configure(url: str, channels: dict[int, int]) -> tuple[int, float]:
         period = (await store.calendar.periods())[0]
         figures = await release_figures(store, period, RTX_BEFORE)
         trusts = len({f.org_code for f in figures})
-        await record_release(
-            store,
-            NewRelease(
-                url="https://example.invalid/scale-1.xlsx",
-                published=period.end + timedelta(days=10),
-                sha256="1" * 64,
-                status=ReleaseStatus.INGESTED,
-                period_id=period.id,
-            ),
-            figures=figures,
-        )
+        await record(store, period, 1, figures)
     finally:
         await store.close()
     return trusts, time.perf_counter() - started
@@ -168,17 +173,7 @@ async def store_release(url: str) -> tuple[float, float, int]:
         period = (await store.calendar.periods())[1]
         figures = await release_figures(store, period, RTX_RELEASE)
         started = time.monotonic()
-        await record_release(
-            store,
-            NewRelease(
-                url="https://example.invalid/scale-2.xlsx",
-                published=period.end + timedelta(days=10),
-                sha256="2" * 64,
-                status=ReleaseStatus.INGESTED,
-                period_id=period.id,
-            ),
-            figures=figures,
-        )
+        await record(store, period, 2, figures)
         stored = time.monotonic()
         trusts = len({f.org_code for f in figures})
         england = sum(f.inpatient + f.outpatient for f in figures)
