@@ -13,6 +13,7 @@ from bot import __version__
 from bot.domain.roles import parse_shard_ids
 from bot.errors import StrikewatchError
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 DEFAULT_INDEX_URL = "https://www.england.nhs.uk/publication/preparedness-for-potential-industrial-action-in-the-nhs/"
 
 
@@ -53,7 +54,7 @@ class Settings(BaseSettings):
     def _known_database(cls, value: str) -> str:
         if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
             return value
-        if value.startswith(("postgresql://", "postgres://")) and urlsplit(value).hostname:
+        if value.startswith(POSTGRES_SCHEMES) and urlsplit(value).hostname:
             return value
         raise ValueError(
             "use sqlite:///relative/path, sqlite:////absolute/path"
@@ -110,7 +111,7 @@ class Settings(BaseSettings):
 
     @property
     def uses_postgres(self) -> bool:
-        return self.database_url.startswith(("postgresql://", "postgres://"))
+        return self.database_url.startswith(POSTGRES_SCHEMES)
 
     @property
     def database_path(self) -> Path:

@@ -11,13 +11,9 @@ from storage.errors import StoreError
 from storage.migrate import migrate
 from storage.store import SQLStore
 
-__all__ = ["SQLStore", "StoreError", "open_store", "is_postgres"]
+__all__ = ["SQLStore", "StoreError", "open_store"]
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-def is_postgres(database_url: str) -> bool:
-    return database_url.startswith(POSTGRES_SCHEMES)
 
 
 async def open_engine(database_url: str) -> Engine:
@@ -25,7 +21,7 @@ async def open_engine(database_url: str) -> Engine:
         from storage.engines.sqlite import SQLiteEngine
 
         return await SQLiteEngine.open(database_url.removeprefix("sqlite:///"))
-    if is_postgres(database_url):
+    if database_url.startswith(POSTGRES_SCHEMES):
         from storage.engines.postgres import PostgresEngine
 
         return await PostgresEngine.open(database_url)
