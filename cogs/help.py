@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs.render import COLOUR
+from cogs.util import is_server_admin
 
 if TYPE_CHECKING:
     from bot.discord_app.client import StrikewatchBot
@@ -85,7 +86,7 @@ class Help(commands.Cog):
     @app_commands.command(name="help", description="The commands you can use here, with examples")
     async def help(self, interaction: discord.Interaction) -> None:
         allowed = Audience.EVERYONE
-        if interaction.guild_id is not None and interaction.permissions.manage_guild:
+        if is_server_admin(interaction):
             allowed = Audience.ADMINS
         if await self.bot.is_owner(interaction.user):
             allowed = Audience.OWNERS

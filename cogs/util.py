@@ -63,10 +63,15 @@ def first_missing_permission(perms: discord.Permissions) -> str | None:
     return None
 
 
+def is_server_admin(interaction: discord.Interaction) -> bool:
+    """In a server, with Manage Server: may change Strikewatch's settings there."""
+    return interaction.guild_id is not None and interaction.permissions.manage_guild
+
+
 def require_manage_server(interaction: discord.Interaction) -> None:
     if interaction.guild_id is None:
         raise app_commands.NoPrivateMessage()
-    if not interaction.permissions.manage_guild:
+    if not is_server_admin(interaction):
         raise UserFacingError(
             "Only members with the Manage Server permission can change Strikewatch's alerts."
         )
