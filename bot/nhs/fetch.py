@@ -23,6 +23,10 @@ class FetchError(Exception):
     """A fetch that failed for good; the message names the URL and what went wrong."""
 
 
+class TooLarge(FetchError):
+    """A body over its size cap: refused before or while downloading."""
+
+
 @dataclass(frozen=True, slots=True)
 class Fetched:
     url: str  # after redirects
@@ -110,15 +114,13 @@ class Fetcher:
                 )
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError(f"{url}: {_mb(int(declared))} is over the {_mb(max_bytes)} cap")
+                raise TooLarge(f"{url}: {_mb(int(declared))} is over the {_mb(max_bytes)} cap")
             chunks, size = [], 0
             async for chunk in response.aiter_raw():
                 size += len(chunk)
                 self.traffic.bytes += len(chunk)
                 if size > max_bytes:
-                    raise FetchError(
-                        f"{url}: body passed the {_mb(max_bytes)} cap; download stopped"
-                    )
+                    raise TooLarge(f"{url}: body passed the {_mb(max_bytes)} cap; download stopped")
                 chunks.append(chunk)
             return Fetched(str(response.url), 200, b"".join(chunks), *_validators(response))
 

@@ -6,7 +6,7 @@ import asyncio
 import email.utils
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -31,6 +31,25 @@ class OutcomeKind(StrEnum):
     SKIPPED = "skipped"
 
 
+class SkipCause(StrEnum):
+    """Why a spreadsheet was skipped, in a few words fit for a metric's label."""
+
+    FETCH = "fetch_failed"
+    NOT_STRIKE_DATA = "not_strike_data"
+    UNREADABLE = "unreadable"
+    NO_STRIKE = "no_strike_period"
+    TOO_LARGE = "too_large"
+    STILL_SKIPPED = "still_skipped"  # unchanged since it was skipped
+
+
+# Told before each spreadsheet is read: (how many are done, how many in all, the one being read).
+Progress = Callable[[int, int, str], None]
+
+
+def no_progress(done: int, total: int, name: str) -> None:
+    pass
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What happened to one spreadsheet: new, revised, unchanged or skipped (with the reason)."""
@@ -41,6 +60,7 @@ class Outcome:
     period: StrikePeriod | None = None
     release_id: int | None = None
     validation: str = "ok"
+    cause: SkipCause | None = None  # set when kind is SKIPPED
 
 
 def published_date(url: str, last_modified: str | None, fallback: date) -> date:
@@ -169,6 +189,7 @@ class Ingestor:
                 document,
                 ReleaseStatus.FAILED,
                 f"{read.filename}: cannot tell which strike it reports ({match.how})",
+                SkipCause.NO_STRIKE,
             )
         previous = None
         if match.period:
@@ -206,7 +227,12 @@ class Ingestor:
         return Outcome(url, kind, message, period, stored.id, validation)
 
     async def _refuse(
-        self, base: NewRelease, document: DocumentState, status: ReleaseStatus, reason: str
+        self,
+        base: NewRelease,
+        document: DocumentState,
+        status: ReleaseStatus,
+        reason: str,
+        cause: SkipCause | None = None,
     ) -> Outcome:
         log.warning("%s: %s", base.url, reason, extra={"release_url": base.url})
         await record_release(
@@ -214,11 +240,16 @@ class Ingestor:
             replace(base, status=status, error=reason),
             document=replace(document, status=status, error=reason),
         )
-        return Outcome(base.url, OutcomeKind.SKIPPED, reason)
+        if cause is None:
+            skipped = status == ReleaseStatus.SKIPPED
+            cause = SkipCause.NOT_STRIKE_DATA if skipped else SkipCause.UNREADABLE
+        return Outcome(base.url, OutcomeKind.SKIPPED, reason, cause=cause)
 
     # -- local files --------------------------------------------------------------------------
 
-    async def import_files(self, paths: Sequence[Path]) -> list[Outcome]:
+    async def import_files(
+        self, paths: Sequence[Path], progress: Progress = no_progress
+    ) -> list[Outcome]:
         outcomes: list[Outcome] = []
         loaded: list[tuple[bytes, Source]] = []
         for path in paths:
@@ -227,7 +258,10 @@ class Ingestor:
             except OSError as exc:
                 outcomes.append(
                     Outcome(
-                        str(path), OutcomeKind.SKIPPED, f"cannot read {path}: {exc.strerror or exc}"
+                        str(path),
+                        OutcomeKind.SKIPPED,
+                        f"cannot read {path}: {exc.strerror or exc}",
+                        cause=SkipCause.UNREADABLE,
                     )
                 )
                 continue
@@ -238,6 +272,7 @@ class Ingestor:
                         str(path),
                         OutcomeKind.SKIPPED,
                         f"{path}: {len(data) / 1e6:.1f} MB is over the {cap:.1f} MB cap",
+                        cause=SkipCause.TOO_LARGE,
                     )
                 )
                 continue
@@ -250,8 +285,10 @@ class Ingestor:
         )
         for i in range(len(loaded)):
             assert upcoming is not None
+            progress(len(outcomes), len(paths), loaded[i][1].link_text)
             read = await upcoming
             if i + 1 < len(loaded):
                 upcoming = asyncio.ensure_future(asyncio.to_thread(self._read, *loaded[i + 1]))
             outcomes.append(await self._store(read))
+        progress(len(outcomes), len(paths), "")
         return outcomes

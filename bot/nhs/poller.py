@@ -10,8 +10,17 @@ from bot.domain.dates import date_in_filename
 from bot.domain.ports import Store
 from bot.domain.records import Document, DocumentState, ReleaseStatus
 from bot.errors import StrikewatchError
-from bot.nhs.fetch import Fetcher, FetchError
-from bot.nhs.ingest import Ingestor, Outcome, OutcomeKind, Source, published_date
+from bot.nhs.fetch import Fetcher, FetchError, TooLarge
+from bot.nhs.ingest import (
+    Ingestor,
+    Outcome,
+    OutcomeKind,
+    Progress,
+    SkipCause,
+    Source,
+    no_progress,
+    published_date,
+)
 from bot.nhs.page import spreadsheet_links
 from bot.settings import Settings
 
@@ -49,7 +58,7 @@ class Poller:
         self._fetcher = fetcher
         self._ingestor = Ingestor(store, settings)
 
-    async def poll(self) -> PollReport:
+    async def poll(self, progress: Progress = no_progress) -> PollReport:
         """One poll: the page (conditional GET), then every spreadsheet that is new, changed or due again."""
         s = self._settings
         traffic_before = (self._fetcher.traffic.requests, self._fetcher.traffic.bytes)
@@ -73,8 +82,10 @@ class Poller:
         due = [d for d in await self._store.source.documents() if self._due(d, report.page_changed)]
         # Oldest first, so that a revision is stored after the version it revises.
         due.sort(key=lambda d: (date_in_filename(d.url) or date.min, d.url))
-        for document in due:
+        for done, document in enumerate(due):
+            progress(done, len(due), document.url.rsplit("/", 1)[-1])
             report.outcomes.append(await self._fetch_document(document))
+        progress(len(due), len(due), "")
         report.requests = self._fetcher.traffic.requests - traffic_before[0]
         report.bytes = self._fetcher.traffic.bytes - traffic_before[1]
         return report
@@ -101,7 +112,8 @@ class Poller:
                 DocumentState(document.url, ReleaseStatus.FAILED, str(exc)), keep_validators=True
             )
             log.warning("%s", exc)
-            return Outcome(document.url, OutcomeKind.SKIPPED, str(exc))
+            cause = SkipCause.TOO_LARGE if isinstance(exc, TooLarge) else SkipCause.FETCH
+            return Outcome(document.url, OutcomeKind.SKIPPED, str(exc), cause=cause)
         if got.status == 304:
             # Not modified: the outcome is whatever the bytes we already hold gave.
             held = await self._store.releases.with_sha(document.sha256) if document.sha256 else None
@@ -117,7 +129,7 @@ class Poller:
                 DocumentState(document.url, held.status if held else ReleaseStatus.FAILED, reason),
                 keep_validators=True,
             )
-            return Outcome(document.url, OutcomeKind.SKIPPED, reason)
+            return Outcome(document.url, OutcomeKind.SKIPPED, reason, cause=SkipCause.STILL_SKIPPED)
         published = published_date(document.url, got.last_modified, datetime.now(UTC).date())
         source = Source(document.url, document.link_text, published, got.etag, got.last_modified)
         return await self._ingestor.ingest(got.body, source)

@@ -7,13 +7,16 @@ import logging
 
 from bot.domain.ports import Store
 from bot.nhs.fetch import Fetcher
+from bot.nhs.ingest import Progress, no_progress
 from bot.nhs.poller import Poller, PollError, PollReport
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-async def run_poll(store: Store, settings: Settings, fetcher: Fetcher) -> PollReport:
+async def run_poll(
+    store: Store, settings: Settings, fetcher: Fetcher, progress: Progress = no_progress
+) -> PollReport:
     """Poll once and record how it ended; a poll that fails for any reason is recorded as failed.
 
     Whatever went wrong, callers get one error type: PollError, with the reason.
@@ -21,7 +24,7 @@ async def run_poll(store: Store, settings: Settings, fetcher: Fetcher) -> PollRe
     poll_id = await store.polls.start()
     try:
         async with asyncio.timeout(settings.poll_deadline_seconds):
-            report = await Poller(store, settings, fetcher).poll()
+            report = await Poller(store, settings, fetcher).poll(progress)
     except TimeoutError:
         error = f"the poll did not finish within {settings.poll_deadline_seconds:g} s"
         await _record_failure(store, poll_id, error)
