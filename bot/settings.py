@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     owner_ids: str = ""
     shard_count: int | None = Field(None, ge=1, le=10_000)
     shard_ids: str = ""
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     @field_validator("database_url")
     @classmethod

@@ -25,6 +25,8 @@ _OURS = (
     "POLL_",
     "WORKBOOK_",
     "LOG_",
+    "METRICS_",
+    "SHARD_",
 )
 
 

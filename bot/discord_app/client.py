@@ -6,7 +6,9 @@ import asyncio
 import hashlib
 import json
 import logging
-from datetime import datetime
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import discord
 import httpx
@@ -21,6 +23,7 @@ from bot.errors import StoreError, StrikewatchError
 from bot.nhs.fetch import Fetcher
 from bot.nhs.poller import PollReport
 from bot.services.courier import Courier
+from bot.services.metrics import Live, Metrics
 from bot.services.polling import run_poll
 from bot.services.roles import RoleKeeper
 from bot.services.schedule import Schedule
@@ -34,9 +37,20 @@ COGS = ("cogs.figures", "cogs.strikes", "cogs.about", "cogs.alerts", "cogs.sourc
 GLOBAL_SYNC_KEY = "global_commands_sha256"
 
 
+def _timed(interaction: discord.Interaction, *, ok: bool) -> None:
+    """Count one answered command in the metrics, with the time its handler took."""
+    started = interaction.extras.get("started")
+    command = interaction.command
+    if started is None or command is None:
+        return
+    bot: StrikewatchBot = interaction.client  # type: ignore[assignment]
+    bot.metrics.observe_command(command.qualified_name, time.perf_counter() - started, ok=ok)
+
+
 class StrikewatchTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Discord hides guild-only commands in DMs; refuse them too, whatever a client sends."""
+        interaction.extras["started"] = time.perf_counter()
         command = interaction.command
         if interaction.guild_id is None and command is not None:
             root = command.root_parent or command
@@ -70,6 +84,7 @@ class StrikewatchTree(app_commands.CommandTree):
                 "Something went wrong on our side; it has been logged. Please try again later."
             )
         await reply(interaction, message, ephemeral=True)
+        _timed(interaction, ok=False)
 
 
 class StrikewatchBot(commands.AutoShardedBot):
@@ -101,8 +116,12 @@ class StrikewatchBot(commands.AutoShardedBot):
         self.courier = Courier(
             store, AlertSender(self).send, may_send=lambda: self.roles.holds(COURIER)
         )
+        self.metrics = Metrics(
+            Live(self.shard_states, snapshot_rebuilds=lambda: self.snapshots.rebuilds)
+        )
         self.schedule: Schedule | None = None
         self._poll_lock = asyncio.Lock()
+        self._announced_ready = False
         self.stopping = False  # set first thing in close(): jobs cancelled after it are not errors
 
     async def setup_hook(self) -> None:
@@ -133,13 +152,16 @@ class StrikewatchBot(commands.AutoShardedBot):
     async def poll_now(self) -> PollReport:
         """One poll (never two at once); alerts it causes are delivered straight after."""
         async with self._poll_lock:
+            report = None
             try:
-                return await run_poll(
+                report = await run_poll(
                     self.store,
                     self.settings,
                     Fetcher.from_settings(self.http_client, self.settings),
                 )
+                return report
             finally:
+                self.metrics.record_poll(report)
                 if self.schedule:
                     self.schedule.deliver_now()
 
@@ -165,7 +187,7 @@ class StrikewatchBot(commands.AutoShardedBot):
             return  # another process delivers for the deployment
         try:
             await self.wait_until_ready()
-            await self.courier.deliver_due()
+            self.metrics.record_delivery(await self.courier.deliver_due())
         except asyncio.CancelledError:
             if self.stopping:
                 return  # what was not marked sent is sent after the restart
@@ -199,12 +221,33 @@ class StrikewatchBot(commands.AutoShardedBot):
         await self.store.state.set(GLOBAL_SYNC_KEY, digest)
         log.info("synced %d commands globally", len(synced))
 
+    def shard_states(self) -> Iterator[tuple[int, float, bool]]:
+        """Each of this process's shards: (id, heartbeat latency in seconds, connected)."""
+        for shard_id, shard in sorted(self.shards.items()):
+            yield shard_id, shard.latency, not shard.is_closed()
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: app_commands.Command
+    ) -> None:
+        _timed(interaction, ok=True)
+
     async def on_ready(self) -> None:
+        """Fired again after a fresh session; the operator's "ready" line is logged once."""
+        if self._announced_ready:
+            log.info("gateway session ready again: %d servers", len(self.guilds))
+            return
+        self._announced_ready = True
         shards = ",".join(map(str, self.shard_ids or range(self.shard_count or 1)))
+        next_poll = self.schedule.next_poll if self.schedule else None
+        when = f"{next_poll.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if next_poll else "none"
+        if not self.roles.holds(POLLER):
+            when += " (another process polls)"
         log.info(
-            "connected as %s to %d servers (shards %s of %s)",
+            "ready as %s: %d servers, shards %s of %s, store %s, next poll %s",
             self.user,
             len(self.guilds),
             shards,
             self.shard_count,
+            f"{self.store.kind} {self.store.name}",
+            when,
         )

@@ -12,6 +12,7 @@ import yarl
 
 from bot.app import open_seeded_store
 from bot.discord_app.client import StrikewatchBot
+from bot.discord_app.health import HealthServer
 from bot.errors import RunError
 from bot.nhs.fetch import make_client
 from bot.services.roles import ShardClash
@@ -37,6 +38,10 @@ async def run_bot(settings: Settings) -> None:
             settings.http_user_agent, settings.http_deadline_seconds
         ) as http_client:
             bot = StrikewatchBot(settings, store, http_client)
+            health = None
+            if settings.metrics_port:
+                health = HealthServer(bot, settings.metrics_host, settings.metrics_port)
+                await health.start()
             loop = asyncio.get_running_loop()
             signalled: list[signal.Signals] = []  # a stop we were asked for is not a failure
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -67,6 +72,8 @@ async def run_bot(settings: Settings) -> None:
             finally:
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(sig)
+                if health:
+                    await health.stop()
     finally:
         await store.close()
     log.info("stopped")

@@ -67,10 +67,15 @@ class AlertSender:
             # The nonce makes a resend after a crash return the first message instead of a second one.
             message = await channel.send(content, allowed_mentions=mentions, nonce=f"sw{alert.id}")
         except discord.NotFound:
-            raise DeliveryFailure("channel deleted", retry=False, channel_id=channel_id) from None
+            raise DeliveryFailure(
+                "channel deleted", retry=False, channel_id=channel_id, cause="channel_deleted"
+            ) from None
         except discord.Forbidden:
             raise DeliveryFailure(
-                self.missing_permissions(channel_id), retry=False, channel_id=channel_id
+                self.missing_permissions(channel_id),
+                retry=False,
+                channel_id=channel_id,
+                cause="missing_permission",
             ) from None
         except discord.HTTPException as exc:
             retry = exc.status == 429 or exc.status >= 500
@@ -79,7 +84,7 @@ class AlertSender:
             ) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise DeliveryFailure(
-                f"cannot reach Discord ({type(exc).__name__})", retry=True
+                f"cannot reach Discord ({type(exc).__name__})", retry=True, cause="unreachable"
             ) from None
         return Delivered(channel_id, message.id)
 
@@ -95,5 +100,5 @@ class AlertSender:
             except discord.HTTPException as exc:
                 log.warning("could not tell owner %s: %s", owner_id, exc)
         if delivered is None:
-            raise DeliveryFailure("no owner could be reached by DM", retry=True)
+            raise DeliveryFailure("no owner could be reached by DM", retry=True, cause="owner_dm")
         return delivered

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from bot.domain.errors import DomainError
@@ -103,6 +103,20 @@ class Alert:
     channel_id: int | None
     created_at: str
     sent_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """The outbox at a glance: alerts not yet delivered, how many are due, and the longest wait."""
+
+    pending: int
+    due: int
+    oldest_due_since: datetime | None  # when the longest-waiting due alert first fell due
+
+    def oldest_due_seconds(self, now: datetime) -> float:
+        if self.oldest_due_since is None:
+            return 0.0
+        return max(0.0, (now - self.oldest_due_since).total_seconds())
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from bot.domain.alerts import Alert, AlertKind, AlertSettings, AlertStatus, Draft
+from bot.domain.alerts import Alert, AlertKind, AlertSettings, AlertStatus, Backlog, Draft
 from bot.domain.announcements import AnnouncedStrike
 from bot.domain.records import (
     CalendarEntry,
@@ -86,6 +86,7 @@ class OutboxPort(Protocol):
     async def sent(self, alert_id: int, channel_id: int, message_id: int) -> None: ...
     async def retry(self, alert_id: int, error: str, next_attempt: datetime) -> None: ...
     async def failed(self, alert_id: int, error: str, channel_id: int | None) -> None: ...
+    async def backlog(self) -> Backlog: ...
     async def of_server(
         self, guild_id: int, *, status: AlertStatus | None = None, limit: int = 50
     ) -> list[Alert]: ...
@@ -161,6 +162,7 @@ class Store(Protocol):
     state: StatePort
     roles: RolePort
     kind: str  # "sqlite" or "postgres": whether several processes may share the store
+    name: str  # which database, fit for a log line (never a password)
 
     def transaction(self) -> AbstractAsyncContextManager[Unit]: ...
     async def close(self) -> None: ...

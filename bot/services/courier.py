@@ -11,6 +11,7 @@ import asyncio
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,11 +24,15 @@ log = logging.getLogger(__name__)
 
 
 class DeliveryFailure(StrikewatchError):
-    """Why an alert was not delivered; `retry` says whether trying again later may succeed."""
+    """Why an alert was not delivered; `retry` says whether trying again later may succeed.
 
-    def __init__(self, reason: str, *, retry: bool, channel_id: int | None = None) -> None:
+    `reason` is for the server's admins; `cause` is the same in a word, for metrics."""
+
+    def __init__(
+        self, reason: str, *, retry: bool, channel_id: int | None = None, cause: str = "discord"
+    ) -> None:
         super().__init__(reason)
-        self.reason, self.retry, self.channel_id = reason, retry, channel_id
+        self.reason, self.retry, self.channel_id, self.cause = reason, retry, channel_id, cause
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +47,17 @@ Sender = Callable[[Alert, AlertSettings], Awaitable[Delivered]]
 @dataclass
 class DeliveryReport:
     sent: int = 0
-    retried: int = 0
-    failed: int = 0
     reasons: list[str] = field(default_factory=list)
+    retried_by_cause: Counter[str] = field(default_factory=Counter)
+    failed_by_cause: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def retried(self) -> int:
+        return self.retried_by_cause.total()
+
+    @property
+    def failed(self) -> int:
+        return self.failed_by_cause.total()
 
 
 class RateLimiter:
@@ -148,7 +161,7 @@ class Courier:
                 await self.store.outbox.failed(
                     alert.id, "no alert channel set: use /alerts channel", None
                 )
-                report.failed += 1
+                report.failed_by_cause["no_channel"] += 1
                 return
             await self._limiter.wait()
             if not self._may_send():
@@ -164,7 +177,7 @@ class Courier:
                     await self.store.outbox.retry(
                         alert.id, failure.reason, datetime.now(UTC) + timedelta(seconds=wait)
                     )
-                    report.retried += 1
+                    report.retried_by_cause[failure.cause] += 1
                     log.warning(
                         "alert %d to server %d: %s; retrying in %.0f s",
                         alert.id,
@@ -177,7 +190,7 @@ class Courier:
                     await self.store.outbox.failed(
                         alert.id, failure.reason, failure.channel_id or settings.channel_id
                     )
-                    report.failed += 1
+                    report.failed_by_cause[failure.cause] += 1
                     log.warning(
                         "alert %d to server %d failed: %s",
                         alert.id,
@@ -195,7 +208,7 @@ class Courier:
                     "internal error (logged)",
                     datetime.now(UTC) + timedelta(seconds=self._max_backoff),
                 )
-                report.retried += 1
+                report.retried_by_cause["internal"] += 1
                 return
             await self.store.outbox.sent(alert.id, delivered.channel_id, delivered.message_id)
             report.sent += 1

@@ -30,6 +30,7 @@ class SnapshotCache:
         self.store = store
         self._snapshot: Snapshot | None = None
         self._unreachable_since: float | None = None  # wall-clock time of the first failure
+        self.rebuilds = 0
 
     async def snapshot(self) -> Snapshot:
         try:
@@ -37,6 +38,7 @@ class SnapshotCache:
                 stamp = await self.store.releases.data_stamp()
             if self._snapshot is None or self._snapshot.stamp != stamp:
                 self._snapshot = await self._build(stamp)
+                self.rebuilds += 1
         except (StoreError, TimeoutError) as exc:
             if self._snapshot is None:
                 raise

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain.alerts import Alert, AlertKind, AlertSettings, AlertStatus, Draft
+from bot.domain.alerts import Alert, AlertKind, AlertSettings, AlertStatus, Backlog, Draft
 from bot.domain.announcements import AnnouncedStrike
 from storage.engines import Engine, Session, iso, now_iso
 from storage.tables import rows
@@ -154,6 +154,21 @@ class Outbox:
             (error, channel_id),
             alert_id,
         )
+
+    async def backlog(self) -> Backlog:
+        # A retried alert has waited since it was written; a fresh one (or a reminder written
+        # ahead of time) since its due time.
+        found = await self._db.fetch(
+            "SELECT COUNT(*) AS pending,"
+            " COALESCE(SUM(CASE WHEN next_attempt_at <= ? THEN 1 ELSE 0 END), 0) AS due,"
+            " MIN(CASE WHEN next_attempt_at > ? THEN NULL"
+            " WHEN attempts = 0 THEN next_attempt_at ELSE created_at END) AS since"
+            " FROM alerts WHERE status = 'pending'",
+            (now := now_iso(), now),
+        )
+        row = found[0]
+        since = datetime.fromisoformat(row["since"]) if row["since"] else None
+        return Backlog(int(row["pending"]), int(row["due"]), since)
 
     async def _update(self, assignments: str, params: tuple, alert_id: int) -> None:
         await self._db.execute(f"UPDATE alerts SET {assignments} WHERE id = ?", (*params, alert_id))

@@ -4,10 +4,12 @@ and the log says what happened once per change, not once per attempt."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 
+from tests.e2e.test_health import free_port, get
 from tests.fakediscord import MANAGE_GUILD, FakeDiscord, make_guild
 from tests.pgserver import PostgresServer, query
 from tests.processes import BotProcess, clean_env, strikewatch, wait_until
@@ -32,8 +34,13 @@ def test_a_database_outage_is_survived_and_nothing_is_lost(tmp_path, database, b
         NHSReplica() as nhs,
         FakeDiscord([make_guild(name="Branch", channels=["strikes"])]) as fake,
     ):
+        port = free_port()
         env = clean_env(
-            DATABASE_URL=url, NHS_INDEX_URL=nhs.page_url, POLL_INTERVAL_MINUTES="1440", **fake.env()
+            DATABASE_URL=url,
+            NHS_INDEX_URL=nhs.page_url,
+            POLL_INTERVAL_MINUTES="1440",
+            METRICS_PORT=str(port),
+            **fake.env(),
         )
         channel = fake.channel_id("strikes")
         serve(nhs, SEPTEMBER_2023, shape="wide", trusts=trusts, seed=1)
@@ -64,6 +71,8 @@ def test_a_database_outage_is_survived_and_nothing_is_lost(tmp_path, database, b
             during = ask()
             assert during.embeds == fresh.embeds, during
             assert "has not answered since" in (during.content or ""), during
+        status, body = get(f"http://127.0.0.1:{port}/healthz")
+        assert status == 503 and json.loads(body)["problems"] == ["store: not answering"], body
         time.sleep(6)  # a role renewal or two fails while the database is down
         assert bot.process.poll() is None, bot.log
 
@@ -78,6 +87,7 @@ def test_a_database_outage_is_survived_and_nothing_is_lost(tmp_path, database, b
         assert len(fake.channel_messages(channel)) == 1  # resent with its nonce: not posted twice
         wait_until(lambda: not ask().content, "answers without the stale note", timeout=20)
         bot.wait_for_log("store reachable again")  # the next renewal of the roles
+        assert get(f"http://127.0.0.1:{port}/healthz")[0] == 200
         assert bot.stop() == 0, bot.log
 
     log = bot.log

@@ -295,6 +295,7 @@ _FORWARDED: dict[str, tuple[str, ...]] = {
         "adispatch",
         "close_gateway",
         "aclose_gateway",
+        "gateway_outage",
         "send_reconnect",
         "asend_reconnect",
         "invalidate_session",

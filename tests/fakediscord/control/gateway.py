@@ -41,6 +41,12 @@ class GatewayControl:
     async def aclose_gateway(self, code: int = 4000, shard_id: int | None = None) -> bool:
         return await self.bridge.acall(self.gateway.close_session(code, shard_id))
 
+    def gateway_outage(self, down: bool = True) -> None:
+        """While down, every gateway connection is answered 503 (as in a Discord outage): close
+        the current socket too, and the client stays disconnected until the outage ends."""
+        with self.state.lock:
+            self.state.gateway_down = down
+
     def send_reconnect(self, shard_id: int | None = None) -> bool:
         """Send op 7 RECONNECT (to the current session, or shard ``shard_id``'s): the client
         closes and resumes."""

@@ -46,6 +46,8 @@ class Gateway:
         ws = web.WebSocketResponse(max_msg_size=0, compress=True, heartbeat=None)
         if not ws.can_prepare(request).ok:
             return web.Response(status=400, text="expected a websocket upgrade")
+        if state.gateway_down:
+            return web.Response(status=503, text="gateway unavailable")
         await ws.prepare(request)
         conn = GatewayConnection(ws, request)
         with state.lock:

@@ -58,6 +58,7 @@ class FakeState:
         self.echo_messages = echo_messages
         self.connect_timeout = connect_timeout
         self.recommended_shards = recommended_shards  # GET /gateway/bot's "shards"
+        self.gateway_down = False  # an outage: the gateway answers 503 to every connection
 
         self.world = World(identity)
         for guild in [fx.make_guild()] if guilds is None else list(guilds):

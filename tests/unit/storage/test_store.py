@@ -127,6 +127,20 @@ def _draft(guild_id: int = SNOWFLAKE, key: str = "k1", passed=()) -> Draft:
     return Draft(guild_id, AlertKind.TRUST_MILESTONE, "RTX", key, "RTX passed 1,000", passed)
 
 
+async def test_the_backlog_counts_pending_and_due_alerts_and_the_longest_wait(store):
+    empty = await store.outbox.backlog()
+    assert (empty.pending, empty.due, empty.oldest_due_since) == (0, 0, None)
+    now = datetime.now(UTC)
+    await store.outbox.add(_draft(key="due"), due=now - timedelta(minutes=10))
+    await store.outbox.add(_draft(key="later"), due=now + timedelta(hours=1))
+    await store.outbox.add(_draft(key="sent"), due=now - timedelta(hours=2))
+    sent = next(a for a in await store.outbox.due() if a.key == "sent")
+    await store.outbox.sent(sent.id, SNOWFLAKE + 1, SNOWFLAKE + 2)
+    backlog = await store.outbox.backlog()
+    assert (backlog.pending, backlog.due) == (2, 1)  # the sent one is not waiting
+    assert 599 <= backlog.oldest_due_seconds(datetime.now(UTC)) < 660  # due 10 minutes ago
+
+
 async def test_an_outbox_key_is_written_once_and_walks_through_its_states(store):
     assert await store.outbox.add(_draft(), due=datetime.now(UTC) - timedelta(seconds=1))
     assert not await store.outbox.add(_draft())  # the same key again: refused
