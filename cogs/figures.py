@@ -68,11 +68,13 @@ class Figures(commands.Cog):
             embed = render.trust_embed(report)
         files = []
         if chart:
-            png = await asyncio.to_thread(trust_chart, report)
+            drawn = await asyncio.to_thread(trust_chart, report)
             files.append(
-                discord.File(io.BytesIO(png), filename=f"strikewatch-{found.org_code}.png")
+                discord.File(
+                    io.BytesIO(drawn.png), filename=drawn.filename, description=drawn.description
+                )
             )
-            embed.set_image(url=f"attachment://strikewatch-{found.org_code}.png")
+            embed.set_image(url=f"attachment://{drawn.filename}")
         await interaction.followup.send(embed=embed, files=files)
 
     @app_commands.command(
