@@ -90,6 +90,11 @@ async def open_seeded_store(settings: Settings) -> Store:
     return store
 
 
+async def open_store_as_it_is(settings: Settings) -> Store:
+    """Open the store without migrating or seeding it: for looking, not for running."""
+    return await open_store(settings.database_url, upgrade=False)
+
+
 def redact_url(url: str) -> str:
     """A database URL fit for a log or a terminal: the password replaced by ***."""
     parts = urlsplit(url)

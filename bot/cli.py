@@ -234,6 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--guild", type=int, metavar="ID", help="preselect this server")
     sub.add_parser("status", help="which process polls, delivers and runs each shard; last polls")
     p = sub.add_parser(
+        "doctor",
+        help="check settings, database, NHS page, token and every alert channel; exit 1 on a FAIL",
+    )
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser(
         "copy-store",
         help="copy everything from one store into another (SQLite to PostgreSQL, or back)",
     )
@@ -251,8 +256,29 @@ async def _with_store(settings: Settings, args: argparse.Namespace) -> int:
         await store.close()
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """One line per check (or a JSON list); exit 1 when any check failed."""
+    from bot.discord_app.doctor import run_checks  # discord.py loads only for Discord
+    from bot.services.doctor import Check, Status, failed
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        checks = [Check(Status.FAIL, "settings", f"{exc}: fix it in .env or the environment")]
+    else:
+        configure_logging(settings)
+        checks = asyncio.run(run_checks(settings))
+    if args.json:
+        print(json.dumps([c.as_json() for c in checks], indent=2))
+    else:
+        print("\n".join(c.line() for c in checks))
+    return 1 if failed(checks) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "doctor":
+        return cmd_doctor(args)
     try:
         settings = load_settings()
         configure_logging(settings)

@@ -30,11 +30,13 @@ async def open_engine(database_url: str) -> Engine:
     )
 
 
-async def open_store(database_url: str) -> SQLStore:
-    """Open the store named by the URL, applying the migrations it lacks."""
+async def open_store(database_url: str, *, upgrade: bool = True) -> SQLStore:
+    """Open the store named by the URL, applying the migrations it lacks (unless `upgrade` is
+    False: `strikewatch doctor` looks without changing anything)."""
     engine = await open_engine(database_url)
     try:
-        await migrate(engine)
+        if upgrade:
+            await migrate(engine)
     except BaseException:
         await engine.close()
         raise

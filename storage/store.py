@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from storage.engines import Engine
+from storage.migrate import migrations
 from storage.tables.alerts import Announcements, Outbox, Servers
 from storage.tables.figures import Calendar, Releases
 from storage.tables.roles import Roles
@@ -55,6 +56,15 @@ class SQLStore:
         # processes storing releases at once must not both decide on the same old totals.
         async with self.engine.transaction(serial=True) as session:
             yield Unit(session)
+
+    async def pending_migrations(self) -> list[str]:
+        """The migrations this version ships that the database has not applied yet."""
+        done = await self.engine.applied()
+        return [
+            f"{m.version:04d}_{m.name}"
+            for m in migrations(self.engine.dialect)
+            if m.version not in done
+        ]
 
     async def schema_version(self) -> int:
         found = await self.engine.fetch("SELECT max(version) FROM schema_migrations")

@@ -46,6 +46,13 @@ class Servers:
             tracked.setdefault(guild_id, set()).add(code)
         return {g: rows.settings(found.get(g), g, frozenset(tracked.get(g, ()))) for g in ids}
 
+    async def with_alerts(self) -> dict[int, AlertSettings]:
+        """Every server that has chosen an alert channel, with its settings."""
+        found = await self._db.fetch(
+            "SELECT guild_id FROM guild_settings WHERE alert_channel_id IS NOT NULL"
+        )
+        return await self.settings_of([r["guild_id"] for r in found])
+
     async def update(self, guild_id: int, **changes: Any) -> AlertSettings:
         """Change some of a server's settings; the others keep their values (or defaults).
 
