@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from bot.domain.strike_calendar import match_period
 from bot.domain.trust_search import TrustIndex
 from bot.errors import CommandError, StrikewatchError
 from bot.nhs.fetch import Fetcher, make_client
-from bot.nhs.ingest import Ingestor, Outcome, OutcomeKind
+from bot.nhs.ingest import Ingestor, Outcome, OutcomeKind, Progress, no_progress
 from bot.nhs.poller import PollError
 from bot.nhs.reference import calendar_seed
 from bot.nhs.workbook import WorkbookError, read_workbook
@@ -41,10 +43,40 @@ def _print_outcomes(outcomes: list[Outcome]) -> None:
     print(", ".join(f"{n} {k}" for k, n in counts.items()))
 
 
+@contextmanager
+def progress_bar(what: str) -> Iterator[Progress]:
+    """A bar with the workbook being read, on a terminal only (stderr, gone when done); piped or
+    under cron, nothing: the summary lines stay the whole output."""
+    if not sys.stderr.isatty():
+        yield no_progress
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Bar(*columns, TextColumn("{task.description}"), console=Console(stderr=True)) as bar:
+        task = bar.add_task("", total=None)
+        # Log lines go above the bar (rich redirects stderr while the bar is live), not into it.
+        handlers = [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]
+        streams = [h.setStream(sys.stderr) for h in handlers]
+
+        def show(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=name[-60:], refresh=True)
+
+        try:
+            yield show
+        finally:
+            for handler, stream in zip(handlers, streams, strict=True):
+                handler.setStream(stream)
+
+
 async def cmd_poll(settings: Settings, store: Store, args: argparse.Namespace) -> int:
     async with make_client(settings.http_user_agent, settings.http_deadline_seconds) as client:
         try:
-            report = await run_poll(store, settings, Fetcher.from_settings(client, settings))
+            with progress_bar("workbooks") as progress:
+                fetcher = Fetcher.from_settings(client, settings)
+                report = await run_poll(store, settings, fetcher, progress)
         except PollError as exc:
             raise CommandError(f"poll failed: {exc}") from None
     state = "changed" if report.page_changed else "unchanged (304)"
@@ -56,7 +88,11 @@ async def cmd_poll(settings: Settings, store: Store, args: argparse.Namespace) -
 
 
 async def cmd_import(settings: Settings, store: Store, args: argparse.Namespace) -> int:
-    _print_outcomes(await Ingestor(store, settings).import_files([Path(p) for p in args.paths]))
+    with progress_bar("workbooks") as progress:
+        outcomes = await Ingestor(store, settings).import_files(
+            [Path(p) for p in args.paths], progress
+        )
+    _print_outcomes(outcomes)
     return 0
 
 
