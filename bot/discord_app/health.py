@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.domain.alerts import Backlog
 from bot.errors import RunError, StoreError
-from bot.services.metrics import CONTENT_TYPE
+from bot.services.metrics import CONTENT_TYPE, StoreFacts, store_facts
 
 if TYPE_CHECKING:
     from bot.discord_app.client import StrikewatchBot
@@ -48,14 +47,14 @@ class HealthServer:
     async def stop(self) -> None:
         await self._runner.cleanup()
 
-    async def _backlog(self) -> Backlog | None:
+    async def _ask_store(self) -> StoreFacts | None:
         try:
             async with asyncio.timeout(STORE_SECONDS):
-                backlog = await self._bot.store.outbox.backlog()
+                seen = await store_facts(self._bot.store)
         except (StoreError, TimeoutError):
-            backlog = None
-        self._bot.metrics.record_backlog(backlog)
-        return backlog
+            seen = None
+        self._bot.metrics.record_store(seen)
+        return seen
 
     async def _healthz(self, request: web.Request) -> web.Response:
         problems = []
@@ -63,16 +62,16 @@ class HealthServer:
         if not shards:
             problems.append("gateway: not connected yet")
         problems += [f"shard {s}: gateway disconnected" for s, up in shards.items() if not up]
-        backlog = await self._backlog()
-        if backlog is None:
+        seen = await self._ask_store()
+        if seen is None:
             problems.append("store: not answering")
         body = {
             "status": "unhealthy" if problems else "ok",
             "problems": problems,
             "shards": {s: "connected" if up else "disconnected" for s, up in shards.items()},
-            "store": self._bot.store.kind if backlog else "not answering",
+            "store": self._bot.store.kind if seen else "not answering",
             "servers": len(self._bot.guilds),
-            "outbox_due": backlog.due if backlog else None,
+            "outbox_due": seen.backlog.due if seen else None,
         }
         return web.Response(
             status=503 if problems else 200,
@@ -81,5 +80,5 @@ class HealthServer:
         )
 
     async def _metrics(self, request: web.Request) -> web.Response:
-        await self._backlog()
+        await self._ask_store()
         return web.Response(body=self._bot.metrics.render(), headers={"Content-Type": CONTENT_TYPE})

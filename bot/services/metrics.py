@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from prometheus_client import (
@@ -17,6 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from bot.domain.alerts import Backlog
+from bot.domain.ports import Store
 from bot.nhs.ingest import OutcomeKind
 from bot.nhs.poller import PollReport
 from bot.services.courier import DeliveryReport
@@ -24,6 +26,18 @@ from bot.services.courier import DeliveryReport
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # An answer must start within 3 s; the slow end is a chart or an export.
 COMMAND_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreFacts:
+    """What a scrape asks the store: the same for every process of the deployment."""
+
+    backlog: Backlog
+    last_poll: datetime | None  # the last poll that completed
+
+
+async def store_facts(store: Store) -> StoreFacts:
+    return StoreFacts(await store.outbox.backlog(), await store.polls.last_success())
 
 
 class Live:
@@ -91,7 +105,7 @@ class Metrics:
         )
         self.last_poll_ok = Gauge(
             "strikewatch_last_successful_poll_timestamp_seconds",
-            "When this process last finished a poll successfully (Unix time)",
+            "When the deployment last finished a poll (any process, or cron), Unix time",
             registry=r,
         )
         self.sent = Counter("strikewatch_alerts_sent", "Alerts delivered to Discord", registry=r)
@@ -136,7 +150,6 @@ class Metrics:
             self.polls.labels("failed").inc()
             return
         self.polls.labels("ok").inc()
-        self.last_poll_ok.set_to_current_time()
         for outcome in report.outcomes:
             if outcome.kind in (OutcomeKind.NEW, OutcomeKind.REVISED):
                 self.releases.labels(str(outcome.kind)).inc()
@@ -150,13 +163,16 @@ class Metrics:
         for cause, count in report.retried_by_cause.items():
             self.retried.labels(cause).inc(count)
 
-    def record_backlog(self, backlog: Backlog | None) -> None:
-        """The outbox as last seen; None when the store did not answer."""
-        self.store_up.set(0 if backlog is None else 1)
-        if backlog is not None:
-            self.outbox_depth.set(backlog.pending)
-            self.outbox_due.set(backlog.due)
-            self.oldest_due.set(backlog.oldest_due_seconds(datetime.now(UTC)))
+    def record_store(self, seen: StoreFacts | None) -> None:
+        """The deployment's outbox and polls as the store says; None when it did not answer."""
+        self.store_up.set(0 if seen is None else 1)
+        if seen is None:
+            return
+        self.outbox_depth.set(seen.backlog.pending)
+        self.outbox_due.set(seen.backlog.due)
+        self.oldest_due.set(seen.backlog.oldest_due_seconds(datetime.now(UTC)))
+        if seen.last_poll is not None:
+            self.last_poll_ok.set(seen.last_poll.timestamp())
 
     def observe_command(self, command: str, seconds: float, *, ok: bool) -> None:
         self.commands.labels(command, "ok" if ok else "error").observe(seconds)

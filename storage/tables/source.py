@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from bot.domain.records import Document, DocumentState, PollRecord
@@ -91,6 +92,11 @@ class Polls:
     async def last(self, limit: int = 5) -> list[PollRecord]:
         found = await self._db.fetch("SELECT * FROM polls ORDER BY id DESC LIMIT ?", (limit,))
         return [rows.poll(r) for r in found]
+
+    async def last_success(self) -> datetime | None:
+        """When the last poll that completed finished, by any process or by cron."""
+        found = await self._db.fetch("SELECT max(finished_at) AS at FROM polls WHERE ok = 1")
+        return datetime.fromisoformat(found[0]["at"]) if found[0]["at"] else None
 
 
 class State:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import time
 import urllib.error
 import urllib.request
 
@@ -97,6 +98,9 @@ def test_healthz_follows_the_gateway_and_metrics_count_alerts_and_commands(world
     after = wait_until(counted, "the sent alert and both commands in /metrics", 10)
     assert sample(after, "strikewatch_outbox_depth") == 0
     assert sample(after, "strikewatch_store_up") == 1
+    # The release the world's CLI poll stored: the deployment's last poll, though this process
+    # never polled.
+    assert time.time() - 600 < sample(after, "strikewatch_last_successful_poll_timestamp_seconds")
     assert "# TYPE strikewatch_polls_total counter" in after
     assert "strikewatch_snapshot_rebuilds_total" in after
     assert w.env["DISCORD_TOKEN"] not in after

@@ -127,6 +127,18 @@ def _draft(guild_id: int = SNOWFLAKE, key: str = "k1", passed=()) -> Draft:
     return Draft(guild_id, AlertKind.TRUST_MILESTONE, "RTX", key, "RTX passed 1,000", passed)
 
 
+async def test_the_last_successful_poll_is_the_last_that_completed(store):
+    assert await store.polls.last_success() is None
+    done = await store.polls.start()
+    await store.polls.finish(done, ok=True, summary={}, error=None)
+    first = await store.polls.last_success()
+    failed = await store.polls.start()
+    await store.polls.finish(failed, ok=False, summary={}, error="page unreachable")
+    await store.polls.start()  # running, or interrupted
+    assert await store.polls.last_success() == first
+    assert first is not None and abs((datetime.now(UTC) - first).total_seconds()) < 60
+
+
 async def test_the_backlog_counts_pending_and_due_alerts_and_the_longest_wait(store):
     empty = await store.outbox.backlog()
     assert (empty.pending, empty.due, empty.oldest_due_since) == (0, 0, None)
