@@ -9,10 +9,12 @@ from typing import Any
 from storage.engines import Engine
 from storage.migrate import migrations
 from storage.tables.alerts import Announcements, Outbox, Servers
+from storage.tables.crossposts import Crossposts
 from storage.tables.figures import Calendar, Releases
 from storage.tables.roles import Roles
 from storage.tables.source import Polls, Source, State
 from storage.tables.unit import Unit
+from storage.tables.workforce import WorkforceParts
 
 # Every data table, with the order `dump` reads it in (tests compare dumps to prove nothing changed).
 DATA_TABLES = (
@@ -21,6 +23,9 @@ DATA_TABLES = (
     ("strike_periods", "id"),
     ("releases", "id"),
     ("figures", "release_id, org_code, day"),
+    ("workforce_parts", "release_id"),
+    ("workforce_days", "release_id, day"),
+    ("staff_absent", "release_id, org_code, day"),
 )
 
 
@@ -33,9 +38,11 @@ class SQLStore:
         self.name = engine.name
         self.calendar = Calendar(engine)
         self.releases = Releases(engine)
+        self.workforce = WorkforceParts(engine)
         self.source = Source(engine)
         self.servers = Servers(engine)
         self.outbox = Outbox(engine)
+        self.crossposts = Crossposts(engine)
         self.announcements = Announcements(engine)
         self.polls = Polls(engine)
         self.state = State(engine)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-# The default steps: a trust's running total every 1,000, England's every 100,000.
+# The default steps: a trust's running total every 1,000, a region's every 10,000, England's every
+# 100,000.
 TRUST_STEP = 1_000
+REGION_STEP = 10_000
 NATIONAL_STEP = 100_000
 
 

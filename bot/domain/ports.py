@@ -13,7 +13,17 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from bot.domain.alerts import Alert, AlertKind, AlertSettings, AlertStatus, Backlog, Draft
+from bot.domain.alerts import (
+    Alert,
+    AlertKind,
+    AlertSettings,
+    AlertStatus,
+    Backlog,
+    Crosspost,
+    CrosspostStatus,
+    Destination,
+    Draft,
+)
 from bot.domain.announcements import AnnouncedStrike
 from bot.domain.records import (
     CalendarEntry,
@@ -23,8 +33,10 @@ from bot.domain.records import (
     NewRelease,
     PollRecord,
     Release,
+    StaffAbsentRow,
     StrikePeriod,
     Trust,
+    Workforce,
 )
 from bot.domain.roles import Holder, Lease
 from bot.domain.trust_names import KnownTrust, Naming
@@ -37,6 +49,14 @@ class FigureLike(Protocol):
     day: date | None
     inpatient: int | None
     outpatient: int | None
+
+
+class StaffLike(Protocol):
+    """A trust's staff absent on one strike day, as the parser gives it (any object with these fields)."""
+
+    org_code: str
+    day: date
+    absent: int | None
 
 
 class CalendarPort(Protocol):
@@ -55,6 +75,15 @@ class ReleasePort(Protocol):
         self, release_ids: Sequence[int], org_codes: Sequence[str] | None = None
     ) -> list[FigureRow]: ...
     async def data_stamp(self) -> tuple: ...
+
+
+class WorkforcePort(Protocol):
+    """Releases' workforce parts: how each was read, and its staff-absent rows as reported."""
+
+    async def parts(self, release_ids: Sequence[int]) -> dict[int, Workforce]: ...
+    async def staff_absent(
+        self, release_ids: Sequence[int], org_codes: Sequence[str] | None = None
+    ) -> list[StaffAbsentRow]: ...
 
 
 class SourcePort(Protocol):
@@ -77,20 +106,41 @@ class ServerPort(Protocol):
     async def settings_of(self, guild_ids: Sequence[int]) -> dict[int, AlertSettings]: ...
     async def with_alerts(self) -> dict[int, AlertSettings]: ...
     async def update(self, guild_id: int, **changes: Any) -> AlertSettings: ...
-    async def track(self, guild_id: int, org_code: str) -> bool: ...
+    async def track(
+        self, guild_id: int, org_code: str, channel: Destination | None = None
+    ) -> bool: ...
     async def untrack(self, guild_id: int, org_code: str) -> bool: ...
+    async def follow(
+        self, guild_id: int, region: str, channel: Destination | None = None
+    ) -> bool: ...
+    async def unfollow(self, guild_id: int, region: str) -> bool: ...
+    async def channel_gone(self, guild_id: int, subject: str, channel_id: int) -> bool: ...
 
 
 class OutboxPort(Protocol):
     async def add(self, draft: Draft, *, due: datetime | None = None) -> bool: ...
     async def due(self, limit: int = 500) -> list[Alert]: ...
-    async def sent(self, alert_id: int, channel_id: int, message_id: int) -> None: ...
+    async def sent(
+        self, alert_id: int, channel_id: int, message_id: int, *, publish: bool = False
+    ) -> None: ...
     async def retry(self, alert_id: int, error: str, next_attempt: datetime) -> None: ...
     async def failed(self, alert_id: int, error: str, channel_id: int | None) -> None: ...
     async def backlog(self) -> Backlog: ...
     async def of_server(
         self, guild_id: int, *, status: AlertStatus | None = None, limit: int = 50
     ) -> list[Alert]: ...
+
+
+class CrosspostPort(Protocol):
+    """Alerts in announcement channels still to be published (queued by `OutboxPort.sent`)."""
+
+    async def due(self, limit: int = 100) -> list[Crosspost]: ...
+    async def published(self, alert_id: int) -> None: ...
+    async def retry(self, alert_id: int, error: str, next_attempt: datetime) -> None: ...
+    async def failed(self, alert_id: int, error: str) -> None: ...
+    async def of_server(
+        self, guild_id: int, *, status: CrosspostStatus | None = None, limit: int = 50
+    ) -> list[Crosspost]: ...
 
 
 class AnnouncementPort(Protocol):
@@ -136,6 +186,9 @@ class Unit(Protocol):
     async def add_period(self, start: date, end: date) -> int: ...
     async def save_release(self, release: NewRelease) -> Release: ...
     async def save_figures(self, release_id: int, rows: Iterable[FigureLike]) -> None: ...
+    async def save_workforce(
+        self, release_id: int, part: Workforce, rows: Iterable[StaffLike]
+    ) -> None: ...
     async def known_trusts(self) -> dict[str, KnownTrust]: ...
     async def apply_naming(self, naming: Naming, as_of: date) -> None: ...
     async def record_document(self, state: DocumentState) -> None: ...
@@ -156,9 +209,11 @@ class Store(Protocol):
 
     calendar: CalendarPort
     releases: ReleasePort
+    workforce: WorkforcePort
     source: SourcePort
     servers: ServerPort
     outbox: OutboxPort
+    crossposts: CrosspostPort
     announcements: AnnouncementPort
     polls: PollPort
     state: StatePort

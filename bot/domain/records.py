@@ -85,6 +85,30 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class Turnout:
+    """Staff absent because of industrial action per strike day, at a trust or in England.
+
+    None is "not reported", never 0; a subject with no reported day has no peak.
+    """
+
+    days: tuple[tuple[date, int | None], ...]  # every day of the workforce part, oldest first
+
+    @property
+    def reported(self) -> bool:
+        return any(n is not None for _d, n in self.days)
+
+    @property
+    def peak(self) -> int | None:
+        return max((n for _d, n in self.days if n is not None), default=None)
+
+    @property
+    def peak_day(self) -> date | None:
+        """The first day with the peak; None when no day was reported."""
+        peak = self.peak
+        return next((d for d, n in self.days if n is not None and n == peak), None)
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodFigures:
     """A subject's (trust's or England's) figures for one strike period, from that period's current release."""
 
@@ -93,6 +117,7 @@ class PeriodFigures:
     figures: Figures
     versions: int = 1  # how many ingested versions the period has; > 1 means revised
     days: tuple[tuple[date | None, Figures], ...] = field(default=())
+    staff_absent: Turnout | None = None  # None: no workforce return for this strike
 
     @property
     def revised(self) -> bool:
@@ -162,6 +187,29 @@ class FigureRow(NamedTuple):
     day: date | None
     inpatient: int | None
     outpatient: int | None
+
+
+class StaffAbsentRow(NamedTuple):
+    """Staff absent because of industrial action at one trust on one strike day, as a release reports it."""
+
+    release_id: int
+    org_code: str
+    day: date
+    absent: int | None  # None: not reported (never the same as 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Workforce:
+    """A release's workforce part (staff absent per trust and day): how it was read, or why not."""
+
+    read: bool  # False: the release has no readable workforce part; `note` says why
+    note: str  # how the part was read, or why it was skipped
+    sheet: str | None = None
+    shape: str | None = None  # "wide" | "long"
+    staff_group: str = ""  # the staff the file says it counts, as it labels them
+    validation: str = "ok"  # the England row against the sum of the trusts that reported
+    # every day the part covers, with the file's own England row that day (None: no England row)
+    days: tuple[tuple[date, int | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,19 @@ from datetime import date
 
 from bot.domain.alerts import ENGLAND, AlertSettings, Draft, ReleaseFacts, plan
 from bot.domain.figures import Figures, add, plus, running_total
-from bot.domain.ports import FigureLike, Store, Unit
-from bot.domain.records import DocumentState, FigureRow, NewRelease, Release, ReleaseStatus
+from bot.domain.ports import FigureLike, StaffLike, Store, Unit
+from bot.domain.records import (
+    DocumentState,
+    FigureRow,
+    NewRelease,
+    Release,
+    ReleaseStatus,
+    Turnout,
+    Workforce,
+)
+from bot.domain.regions import canonical_region, members, region_subject
 from bot.domain.trust_names import TrustNames, naming
+from bot.domain.turnout import england as england_turnout
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +92,14 @@ async def record_release(
     trust_names: TrustNames | None = None,
     document: DocumentState | None = None,
     new_period: tuple[date, date] | None = None,
+    workforce: Workforce | None = None,
+    staff_absent: Iterable[StaffLike] = (),
 ) -> Release:
-    """Store a release whole (row, figures, names, new period, document, alerts) or not at all.
+    """Store a release whole (row, figures, workforce part, names, new period, document, alerts)
+    or not at all.
 
     The same bytes at the same URL update the earlier row (a skipped file tried again).
+    `workforce` says how the workforce part was read (or why not); `staff_absent` are its rows.
     """
     async with store.transaction() as unit:
         ingested = release.status == ReleaseStatus.INGESTED
@@ -95,19 +109,29 @@ async def record_release(
             release = replace(release, period_id=await unit.add_period(*new_period))
         stored = await unit.save_release(release)
         await unit.save_figures(stored.id, figures)
+        peak = None
+        if ingested and workforce is not None:
+            staff_absent = list(staff_absent)
+            await unit.save_workforce(stored.id, workforce, staff_absent)
+            if workforce.read:
+                peak = england_turnout(workforce.days, staff_absent)
         if trust_names:
             changes = naming(await unit.known_trusts(), trust_names, release.published)
             await unit.apply_naming(changes, release.published)
         if document is not None:
             await unit.record_document(document)
         if ingested and (audience or stored.validation != "ok"):
-            drafts = await _alerts_caused(unit, stored, audience, before)
+            drafts = await _alerts_caused(unit, stored, audience, before, peak)
             await unit.write_alerts(drafts, release_id=stored.id)
     return stored
 
 
 async def _alerts_caused(
-    unit: Unit, stored: Release, audience: list[AlertSettings], before: list[Release]
+    unit: Unit,
+    stored: Release,
+    audience: list[AlertSettings],
+    before: list[Release],
+    staff_absent: Turnout | None = None,
 ) -> list[Draft]:
     """The alerts a stored release causes: its subjects' running totals before and after it."""
     assert stored.period_id is not None
@@ -116,11 +140,26 @@ async def _alerts_caused(
     mine = now[stored.period_id]
     if mine.release.id != stored.id and stored.validation == "ok":
         return []  # an older version stored for the record changes no running total
-    codes = {code for server in audience for code in server.tracked}
+    known = await unit.known_trusts()
+    followed = {region for server in audience for region in server.regions}
+    regions_of = {
+        code: region
+        for code, trust in known.items()
+        if (region := canonical_region(trust.region)) in followed
+    }
+    codes = {code for server in audience for code in server.tracked} | set(regions_of)
     read = {c.release.id for c in (*was.values(), *now.values())}
     by_release = trust_figures(await unit.figures(sorted(read)))
     this = by_release.get(stored.id, {})
     period = await unit.period(stored.period_id)
+    before = running_totals(was.values(), by_release, codes)
+    after = running_totals(now.values(), by_release, codes)
+    region_figures = {}
+    for region in sorted(followed):
+        subject, inside = region_subject(region), members(regions_of, region)
+        before[subject] = sum(before[code] for code in inside)
+        after[subject] = sum(after[code] for code in inside)
+        region_figures[subject] = add(this[code] for code in inside if code in this).total
     facts = ReleaseFacts(
         release_id=stored.id,
         url=stored.url,
@@ -131,14 +170,11 @@ async def _alerts_caused(
         validation=stored.validation,
         figures={
             **{code: this[code].total for code in codes if code in this},
+            **region_figures,
             ENGLAND: add(this.values()).total,
         },
         names=await unit.trust_names(codes),
+        regions=regions_of,
+        staff_absent=staff_absent if staff_absent and staff_absent.reported else None,
     )
-    return plan(
-        facts,
-        running_totals(was.values(), by_release, codes),
-        running_totals(now.values(), by_release, codes),
-        audience,
-        await unit.announced(),
-    )
+    return plan(facts, before, after, audience, await unit.announced())

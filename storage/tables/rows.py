@@ -5,7 +5,16 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from bot.domain.alerts import Alert, AlertKind, AlertSettings, AlertStatus
+from bot.domain.alerts import (
+    Alert,
+    AlertKind,
+    AlertSettings,
+    AlertStatus,
+    ChannelKind,
+    Crosspost,
+    CrosspostStatus,
+    Destination,
+)
 from bot.domain.announcements import AnnouncedStrike
 from bot.domain.figures import Figures
 from bot.domain.records import (
@@ -81,9 +90,16 @@ def poll(row: Row) -> PollRecord:
     )
 
 
-def settings(row: Row | None, guild_id: int, tracked: frozenset[str]) -> AlertSettings:
+def settings(
+    row: Row | None,
+    guild_id: int,
+    tracked: frozenset[str],
+    regions: frozenset[str] = frozenset(),
+    channels: dict[str, Destination] | None = None,
+) -> AlertSettings:
+    subjects = {"tracked": tracked, "regions": regions, "channels": channels or {}}
     if row is None:
-        return AlertSettings(guild_id, tracked=tracked)
+        return AlertSettings(guild_id, **subjects)
     return AlertSettings(
         guild_id=row["guild_id"],
         channel_id=row["alert_channel_id"],
@@ -92,7 +108,29 @@ def settings(row: Row | None, guild_id: int, tracked: frozenset[str]) -> AlertSe
         national_every=row["national_every"],
         extra=tuple(int(t) for t in row["extra_thresholds"].split(",") if t),
         digest=bool(row["digest"]),
-        tracked=tracked,
+        channel_kind=ChannelKind(row["alert_channel_kind"]),
+        region_every=row["region_every"],
+        charts=bool(row["charts"]),
+        **subjects,
+    )
+
+
+def destination(row: Row) -> Destination:
+    """A subject's own channel (subject_channels)."""
+    return Destination(
+        row["channel_id"], ChannelKind(row["channel_kind"]), gone=row["gone_at"] is not None
+    )
+
+
+def crosspost(row: Row) -> Crosspost:
+    return Crosspost(
+        alert_id=row["alert_id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        message_id=row["message_id"],
+        status=CrosspostStatus(row["status"]),
+        attempts=row["attempts"],
+        error=row["error"],
     )
 
 
@@ -110,6 +148,7 @@ def alert(row: Row) -> Alert:
         channel_id=row["channel_id"],
         created_at=row["created_at"],
         sent_at=row["sent_at"],
+        route=row["route"],
     )
 
 

@@ -7,14 +7,23 @@ from datetime import date, datetime
 
 from bot.domain.alerts import AlertKind, AlertSettings, Draft
 from bot.domain.announcements import AnnouncedStrike
-from bot.domain.ports import FigureLike
-from bot.domain.records import DocumentState, FigureRow, NewRelease, Release, StrikePeriod
+from bot.domain.ports import FigureLike, StaffLike
+from bot.domain.records import (
+    DocumentState,
+    FigureRow,
+    NewRelease,
+    Release,
+    StrikePeriod,
+    Workforce,
+)
 from bot.domain.trust_names import KnownTrust, Naming
 from storage.engines import Session, now_iso
 from storage.tables import rows
 from storage.tables.alerts import write_alerts
 from storage.tables.figures import one_of, read_figures
+from storage.tables.routes import read_subjects
 from storage.tables.source import record_document
+from storage.tables.workforce import save_workforce
 
 SAVE_RELEASE = (
     "INSERT INTO releases (url, link_text, fetched_at, published, sha256, etag, last_modified,"
@@ -39,16 +48,18 @@ class Unit:
     # -- what planning reads ----------------------------------------------------------------------
 
     async def audience(self) -> list[AlertSettings]:
-        tracked: dict[int, set[str]] = {}
-        for guild_id, code in await self._db.fetch("SELECT guild_id, org_code FROM tracked_trusts"):
-            tracked.setdefault(guild_id, set()).add(code)
-        found = await self._db.fetch(
-            "SELECT * FROM guild_settings WHERE alert_channel_id IS NOT NULL"
-        )
-        return [
-            rows.settings(r, r["guild_id"], frozenset(tracked.get(r["guild_id"], ())))
-            for r in found
-        ]
+        """Every server with somewhere to post: its alert channel, or a subject's own channel."""
+        subjects = await read_subjects(self._db)
+        found = {
+            r["guild_id"]: r
+            for r in await self._db.fetch(
+                "SELECT * FROM guild_settings WHERE alert_channel_id IS NOT NULL"
+                " OR guild_id IN (SELECT guild_id FROM subject_channels)"
+            )
+        }
+        guilds = {g for g, r in found.items() if r["alert_channel_id"] is not None}
+        guilds |= set(subjects.channels)
+        return [subjects.settings(found.get(g), g) for g in sorted(guilds)]
 
     async def ingested(self) -> list[Release]:
         found = await self._db.fetch("SELECT * FROM releases WHERE status = 'ingested'")
@@ -125,6 +136,11 @@ class Unit:
         await self._db.insert_rows(
             "figures", ("release_id", "org_code", "day", "inpatient", "outpatient"), params
         )
+
+    async def save_workforce(
+        self, release_id: int, part: Workforce, rows: Iterable[StaffLike]
+    ) -> None:
+        await save_workforce(self._db, release_id, part, rows)
 
     async def known_trusts(self) -> dict[str, KnownTrust]:
         found = await self._db.fetch("SELECT org_code, name, name_as_of, region FROM trusts")

@@ -17,7 +17,7 @@ from bot.domain.alerts import (
 )
 from bot.domain.announcements import AnnouncedStrike
 from bot.domain.formatting import escape
-from bot.domain.records import NewRelease, ReleaseStatus, TrustDay
+from bot.domain.records import NewRelease, ReleaseStatus, StaffAbsentRow, TrustDay, Workforce
 from bot.domain.releases import record_release
 
 pytestmark = pytest.mark.both_backends  # the rules hold on either store
@@ -166,6 +166,41 @@ async def test_digest_lists_tracked_trusts(world, store):
         "Morecambe Bay NHS Foundation Trust (RTX): 604; 604 since December 2022" in digest[0].body
     )
     assert "(RJ1): 12" in digest[0].body and "England: 616" in digest[0].body
+
+
+async def test_the_digest_names_englands_peak_of_staff_absent(world, store):
+    await store.servers.update(GUILD_A, channel_id=5, digest=True, national_every=0, trust_every=0)
+    await store.servers.track(GUILD_A, "RTX")
+    periods = await store.calendar.periods()
+    period = periods[1]
+    first, second = period.start, period.start + timedelta(days=1)
+    rows = [
+        StaffAbsentRow(0, "RTX", first, 40),
+        StaffAbsentRow(0, "RJ1", first, None),  # not reported: not part of the sum
+        StaffAbsentRow(0, "RTX", second, 75),
+        StaffAbsentRow(0, "RJ1", second, 25),
+    ]
+    part = Workforce(True, "read", days=((first, None), (second, None)))
+    await record_release(
+        store,
+        NewRelease(
+            url="https://nhs.example/staff.xlsx",
+            published=period.end + timedelta(days=5),
+            sha256="e" * 64,
+            status=ReleaseStatus.INGESTED,
+            period_id=period.id,
+        ),
+        figures=[TrustDay("RTX", first, 604, 0)],
+        workforce=part,
+        staff_absent=rows,
+    )
+    (digest,) = [a for a in await world.outbox(GUILD_A) if a.kind == "digest"]
+    assert f"England: 604; 604 since December 2022; 100 staff absent at the peak ({second.day}" in (
+        digest.body
+    ), digest.body
+    await world.release({"RTX": 10})  # a release without a workforce part names no peak
+    later = [a for a in await world.outbox(GUILD_A) if a.kind == "digest"][-1]
+    assert "staff absent" not in later.body
 
 
 async def test_announced_strike_reminders_are_due_at_their_times_and_cancel(store):

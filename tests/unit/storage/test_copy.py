@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import copy_between, open_seeded_store
-from bot.domain.alerts import AlertKind, Draft
+from bot.domain.alerts import AlertKind, ChannelKind, Destination, Draft
 from bot.domain.announcements import AnnouncedStrike
 from bot.domain.roles import Holder
 from bot.nhs.ingest import Ingestor
@@ -39,11 +39,15 @@ async def populated(tmp_path) -> str:
     try:
         await store.servers.update(GUILD, channel_id=GUILD + 1, extra=(4000,))
         await store.servers.track(GUILD, "RTX")
+        await store.servers.follow(
+            GUILD, "North West", Destination(GUILD + 2, ChannelKind.ANNOUNCEMENT)
+        )
         release = wb.make_release(
             trust_sample(10), days(SEPTEMBER_2023.start, SEPTEMBER_2023.end), seed=1
         )
+        wb.add_workforce(release, seed=1)
         path = tmp_path / "sitrep-20230927.xlsx"
-        path.write_bytes(wb.wide_workbook(release))
+        path.write_bytes(wb.wide_workbook(release, workforce="wide"))
         (outcome,) = await Ingestor(store, settings).import_files([path])
         assert outcome.kind == "new"
         await store.source.save_page(
@@ -67,6 +71,10 @@ async def populated(tmp_path) -> str:
                 [Draft(GUILD, AlertKind.TRUST_MILESTONE, "RTX", "1000", "passed", (1000,))],
                 release_id=1,
             )
+        (milestone,) = [
+            a for a in await store.outbox.of_server(GUILD) if (a.subject, a.key) == ("RTX", "1000")
+        ]
+        await store.outbox.sent(milestone.id, GUILD + 2, GUILD + 3, publish=True)
         await store.engine.execute("INSERT INTO trust_aliases VALUES ('RTX', 'An old name')")
         await store.roles.claim("courier", Holder("x", "host", 1), 60_000)
     finally:

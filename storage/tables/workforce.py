@@ -1,0 +1,100 @@
+"""Releases' workforce parts: how each was read, its days with England's row, staff absent per trust."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from bot.domain.ports import StaffLike
+from bot.domain.records import StaffAbsentRow, Workforce
+from storage.engines import Engine, Session
+from storage.tables.figures import one_of
+
+
+class WorkforceParts:
+    def __init__(self, database: Engine) -> None:
+        self._db = database
+
+    async def parts(self, release_ids: Sequence[int]) -> dict[int, Workforce]:
+        """Release id -> its workforce part, for the releases that have one recorded."""
+        if not release_ids:
+            return {}
+        ids = list(release_ids)
+        days: dict[int, list[tuple[date, int | None]]] = {}
+        for release_id, day, england in await self._db.fetch(
+            "SELECT release_id, day, england FROM workforce_days"
+            f" WHERE {one_of('release_id', ids)} ORDER BY release_id, day",
+            ids,
+        ):
+            days.setdefault(release_id, []).append((date.fromisoformat(day), england))
+        found = await self._db.fetch(
+            f"SELECT * FROM workforce_parts WHERE {one_of('release_id', ids)}", ids
+        )
+        return {
+            r["release_id"]: Workforce(
+                read=r["status"] == "read",
+                note=r["note"],
+                sheet=r["sheet"],
+                shape=r["shape"],
+                staff_group=r["staff_group"],
+                validation=r["validation"],
+                days=tuple(days.get(r["release_id"], ())),
+            )
+            for r in found
+        }
+
+    async def staff_absent(
+        self, release_ids: Sequence[int], org_codes: Sequence[str] | None = None
+    ) -> list[StaffAbsentRow]:
+        """Staff-absent rows as reported, by release, trust and day; never summed here."""
+        if not release_ids:
+            return []
+        sql = (
+            "SELECT release_id, org_code, day, absent FROM staff_absent"
+            f" WHERE {one_of('release_id', release_ids)}"
+        )
+        params: list[object] = list(release_ids)
+        if org_codes is not None:
+            sql += f" AND {one_of('org_code', org_codes)}"
+            params += list(org_codes)
+        days: dict[str, date] = {}
+        out = []
+        for r in await self._db.fetch(sql + " ORDER BY release_id, org_code, day", params):
+            day = days.get(r[2])
+            if day is None:
+                day = days[r[2]] = date.fromisoformat(r[2])
+            out.append(StaffAbsentRow(r[0], r[1], day, r[3]))
+        return out
+
+
+async def save_workforce(
+    database: Session, release_id: int, part: Workforce, rows: Iterable[StaffLike]
+) -> None:
+    """The release's workforce part, replacing any it had (the same bytes stored before)."""
+    for table in ("staff_absent", "workforce_days", "workforce_parts"):
+        await database.execute(f"DELETE FROM {table} WHERE release_id = ?", (release_id,))
+    await database.execute(
+        "INSERT INTO workforce_parts (release_id, status, note, sheet, shape, staff_group,"
+        " validation) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            release_id,
+            "read" if part.read else "skipped",
+            part.note,
+            part.sheet,
+            part.shape,
+            part.staff_group,
+            part.validation,
+        ),
+    )
+    if not part.read:
+        return
+    await database.insert_rows(
+        "workforce_days",
+        ("release_id", "day", "england"),
+        [(release_id, d.isoformat(), england) for d, england in part.days],
+    )
+    await database.insert_rows(
+        "staff_absent",
+        ("release_id", "org_code", "day", "absent"),
+        [(release_id, r.org_code, r.day.isoformat(), r.absent) for r in rows],
+    )
