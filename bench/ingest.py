@@ -7,7 +7,10 @@ Goals on a 2-core machine: ingest within 2x the bare read on SQLite and 3x on Po
 --postgres: a real server started from the machine's binaries); an unchanged poll makes one request
 and downloads no workbook; peak RSS under 150 MB.
 
-    python bench/ingest.py [--releases 28] [--trusts 140] [--postgres]
+Each release carries its workforce part (staff absent per trust and day: its own sheet, wide or
+long, or beside the figures), as NHS England's do; --no-workforce leaves it out.
+
+    python bench/ingest.py [--releases 28] [--trusts 140] [--postgres] [--no-workforce]
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def generate(folder: Path, n_releases: int, n_trusts: int) -> list[tuple[str, str]]:
+def generate(
+    folder: Path, n_releases: int, n_trusts: int, workforce: bool = True
+) -> list[tuple[str, str]]:
     """Write n_releases workbooks over the calendar's first strikes; returns (file, link text)."""
     from bot.nhs.reference import calendar_seed
     from tests.replica import workbooks as wb
@@ -41,6 +46,7 @@ def generate(folder: Path, n_releases: int, n_trusts: int) -> list[tuple[str, st
     trusts = dict(list(trusts.items())[:n_trusts])
     periods = calendar_seed()
     shapes = [wb.wide_workbook, wb.wide_workbook, wb.totals_workbook, wb.long_workbook]
+    staff_layouts = ["wide", "beside", "long", "beside"]  # by shape: on its own sheet or beside
     out = []
     for i in range(n_releases):
         period = periods[i % len(periods)]
@@ -50,8 +56,14 @@ def generate(folder: Path, n_releases: int, n_trusts: int) -> list[tuple[str, st
         end = start + (period.end - period.start)
         days = [start + timedelta(days=d) for d in range((end - start).days + 1)][:5]
         release = wb.make_release(trusts, days, seed=i, missing=0.02)
+        staff = {}
+        if workforce:
+            wb.add_workforce(release, seed=i)
+            staff = {"workforce": staff_layouts[i % len(shapes)]}
         name = f"workforce-and-reschedule-sitrep-{(end + timedelta(days=5)):%Y%m%d}-{i:02d}.xlsx"
-        (folder / name).write_bytes(shapes[i % len(shapes)](release, notes_rows=12, regions=True))
+        (folder / name).write_bytes(
+            shapes[i % len(shapes)](release, notes_rows=12, regions=True, **staff)
+        )
         out.append((name, release.title))
     return out
 
@@ -89,6 +101,8 @@ def measure(folder: Path, links: list[tuple[str, str]], postgres: bool = False) 
     def database_url(db: Path) -> str:
         return server.create_database(db.stem) if server else f"sqlite:///{db}"
 
+    staff_read: list[int] = []  # per ingest: how many releases had their workforce part read
+
     async def ingest_files(db: Path) -> float:
         settings = Settings(database_url=database_url(db))
         store = await open_seeded_store(settings)
@@ -99,6 +113,7 @@ def measure(folder: Path, links: list[tuple[str, str]], postgres: bool = False) 
         assert sum(o.kind == "new" for o in outcomes) + sum(
             o.kind == "revised" for o in outcomes
         ) == len(files), [o.message for o in outcomes if o.kind == "skipped"]
+        staff_read.append(sum(o.workforce.startswith("staff absent read") for o in outcomes))
         return elapsed
 
     async def polls(db: Path) -> dict:
@@ -144,6 +159,7 @@ def measure(folder: Path, links: list[tuple[str, str]], postgres: bool = False) 
         "ingest_s": statistics.median(ingest for _, ingest in pairs),
         "ratio_median": statistics.median(ratios),
         "ratio_range": [ratios[0], ratios[-1]],
+        "workforce_read": min(staff_read),
         **poll,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -154,6 +170,9 @@ def main() -> None:
     parser.add_argument("--releases", type=int, default=28)
     parser.add_argument("--trusts", type=int, default=140)
     parser.add_argument("--postgres", action="store_true", help="store into PostgreSQL")
+    parser.add_argument(
+        "--no-workforce", action="store_true", help="releases without their workforce part"
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -162,7 +181,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        links = generate(folder, args.releases, args.trusts)
+        links = generate(folder, args.releases, args.trusts, workforce=not args.no_workforce)
         spec = folder / "spec.json"
         spec.write_text(
             json.dumps({"folder": str(folder), "links": links, "postgres": args.postgres})
@@ -180,8 +199,14 @@ def main() -> None:
         r = json.loads(child.stdout.strip().splitlines()[-1])
     ratio, (low, high) = r["ratio_median"], r["ratio_range"]
     goal = 3 if args.postgres else 2
-    print(f"store: {'PostgreSQL' if args.postgres else 'SQLite'}")
-    print(f"releases: {r['files']} workbooks, {args.trusts} trusts each, {r['bytes'] / 1e6:.1f} MB")
+    print(
+        f"store: {'PostgreSQL' if args.postgres else 'SQLite'};"
+        f" workforce part {'left out' if args.no_workforce else 'read'}"
+    )
+    print(
+        f"releases: {r['files']} workbooks, {args.trusts} trusts each, {r['bytes'] / 1e6:.1f} MB;"
+        f" workforce part read in {r['workforce_read']}"
+    )
     print(
         f"bare read (python-calamine, all sheets):  {r['bare_read_s'] * 1000:8.0f} ms   (the floor)"
     )

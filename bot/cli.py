@@ -17,16 +17,17 @@ from bot.app import configure_logging, copy_between, open_seeded_store, redact_u
 from bot.domain.dates import date_in_filename
 from bot.domain.formatting import number, period_label
 from bot.domain.ports import Store
-from bot.domain.records import StrikePeriod
+from bot.domain.records import StrikePeriod, Turnout
 from bot.domain.roles import lease_lines
-from bot.domain.strike_calendar import match_period
+from bot.domain.strike_calendar import PeriodMatch, match_period
 from bot.domain.trust_search import TrustIndex
 from bot.errors import CommandError, StrikewatchError
 from bot.nhs.fetch import Fetcher, make_client
 from bot.nhs.ingest import Ingestor, Outcome, OutcomeKind, Progress, no_progress
 from bot.nhs.poller import PollError
 from bot.nhs.reference import calendar_seed
-from bot.nhs.workbook import WorkbookError, read_workbook
+from bot.nhs.workbook import ParsedWorkbook, WorkbookError, read_workbook
+from bot.nhs.workbook.workforce import workforce_part
 from bot.services.polling import run_poll
 from bot.services.snapshots import SnapshotCache
 from bot.settings import Settings, SettingsError, load_settings
@@ -151,7 +152,38 @@ def cmd_inspect(settings: Settings, args: argparse.Namespace) -> int:
         print("England row: none")
     for warning in parsed.warnings:
         print(f"warning:     {warning}")
+    _print_workforce(parsed, match)
     return 0
+
+
+def _print_workforce(parsed: ParsedWorkbook, match: PeriodMatch) -> None:
+    """How `inspect` reads the workforce part: where, which columns, England per day, or why not."""
+    dates = (match.period.start, match.period.end) if match.period else match.new_dates
+    part = workforce_part(parsed, *dates)[0] if dates else None
+    table = parsed.workforce
+    if part is None or not part.read or table is None:
+        note = part.note if part is not None else parsed.workforce_note
+        print(f"workforce:   {note}")
+        return
+    print(f"workforce:   {table.describe()}")
+    print("  columns:   " + ", ".join(f"{role}={col}" for role, col in table.columns.items()))
+    england = table.england
+    stated = dict(table.stated)
+    for day, n in england.days:
+        source = "England row" if stated.get(day) is not None else "sum of trusts that reported"
+        print(f"  {day.isoformat()}: England {number(n)} ({source})")
+    if england.peak_day is not None:
+        print(f"  peak:      {england.peak:,} on {england.peak_day.isoformat()}")
+    print(f"  check:     {part.validation}")
+    for warning in table.warnings:
+        print(f"warning:     {warning}")
+
+
+def _peak(turnout: Turnout | None, has_part: bool) -> str:
+    """Staff absent at the peak, for the text tables: '1,234 on 20 Sep', or why there is none."""
+    if turnout is None or turnout.peak_day is None:
+        return "not reported" if has_part else "-"
+    return f"{turnout.peak:,} on {turnout.peak_day.day} {turnout.peak_day:%b}"
 
 
 async def cmd_trust(settings: Settings, store: Store, args: argparse.Namespace) -> int:
@@ -159,7 +191,8 @@ async def cmd_trust(settings: Settings, store: Store, args: argparse.Namespace) 
     if trust is None:
         names = "; ".join(f"{m.trust.name} ({m.trust.org_code})" for m in matches) or "none close"
         raise CommandError(f"no single trust matches {args.query!r}; closest: {names}")
-    report = await SnapshotCache(store).trust(trust, days=args.json)
+    cache = SnapshotCache(store)
+    report = await cache.trust(trust, days=args.json)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
         return 0
@@ -167,14 +200,20 @@ async def cmd_trust(settings: Settings, store: Store, args: argparse.Namespace) 
     if not report.periods:
         print("no figures yet: no release has been ingested")
         return 0
-    print(f"{'strike':<24} {'staff groups':<30} {'inpatient':>12} {'outpatient':>12} {'total':>12}")
+    read = (await cache.snapshot()).turnout
+    print(
+        f"{'strike':<24} {'staff groups':<30} {'inpatient':>12} {'outpatient':>12} {'total':>12}"
+        "  peak staff absent"
+    )
     for p in report.periods:
         f = p.figures
-        print(
+        line = (
             f"{period_label(p.period.start, p.period.end):<24} {p.period.staff_groups[:30]:<30}"
             f" {number(f.inpatient):>12} {number(f.outpatient):>12} {number(f.total):>12}"
+            f"  {_peak(p.staff_absent, p.period.id in read):<18}"
             + ("  (revised)" if p.revised else "")
         )
+        print(line.rstrip())
     print(
         f"running total since December 2022: {report.cumulative_total:,}, rank {report.rank} of {report.ranked}"
     )
@@ -182,17 +221,22 @@ async def cmd_trust(settings: Settings, store: Store, args: argparse.Namespace) 
 
 
 async def cmd_national(settings: Settings, store: Store, args: argparse.Namespace) -> int:
-    report = await SnapshotCache(store).national()
+    cache = SnapshotCache(store)
+    report = await cache.national()
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
         return 0
+    read = (await cache.snapshot()).turnout
+    print(f"{'strike':<24} {'inpatient':>12} {'outpatient':>12} {'total':>12}  peak staff absent")
     for p in report.periods:
         f = p.figures
-        print(
+        line = (
             f"{period_label(p.period.start, p.period.end):<24} {number(f.inpatient):>12}"
             f" {number(f.outpatient):>12} {number(f.total):>12}"
+            f"  {_peak(p.staff_absent, p.period.id in read):<18}"
             + ("  (revised)" if p.revised else "")
         )
+        print(line.rstrip())
     print(f"England, all strikes with a release: {report.cumulative_total:,}")
     return 0
 

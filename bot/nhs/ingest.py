@@ -19,6 +19,7 @@ from bot.domain.records import DocumentState, NewRelease, Release, ReleaseStatus
 from bot.domain.releases import current_versions, record_release
 from bot.domain.strike_calendar import match_period
 from bot.nhs.workbook import NotStrikeData, ParsedWorkbook, WorkbookError, read_workbook
+from bot.nhs.workbook.workforce import skipped, summary, workforce_part
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Outcome:
     release_id: int | None = None
     validation: str = "ok"
     cause: SkipCause | None = None  # set when kind is SKIPPED
+    workforce: str = ""  # how the workforce part (staff absent) was read, or why it was skipped
 
 
 def published_date(url: str, last_modified: str | None, fallback: date) -> date:
@@ -199,6 +201,12 @@ class Ingestor:
         for row in parsed.rows:
             names.setdefault(row.org_code, (row.name, row.region))
         validation = parsed.england_check.validation
+        part, staff = workforce_part(
+            parsed, *((match.period.start, match.period.end) if match.period else match.new_dates)
+        )
+        named = dict(names)  # a trust only in the workforce part is named too
+        for staff_row in staff:
+            named.setdefault(staff_row.org_code, (staff_row.name, staff_row.region))
         stored = await record_release(
             self.store,
             replace(
@@ -210,9 +218,11 @@ class Ingestor:
                 validation=validation,
             ),
             figures=parsed.rows,
-            trust_names=names,
+            trust_names=named,
             document=document,
             new_period=match.new_dates,
+            workforce=part,
+            staff_absent=staff,
         )
         if match.period is None:
             self._calendar = None  # the release added a period
@@ -221,10 +231,29 @@ class Ingestor:
             log.warning("%s: %s", url, validation, extra={"release_url": url})
         for warning in parsed.warnings:
             log.warning("%s: %s", read.filename, warning, extra={"release_url": url})
+        about_staff = summary(part, staff)
+        if parsed.workforce is not None:
+            for warning in parsed.workforce.warnings:
+                log.warning("%s: %s", read.filename, warning, extra={"release_url": url})
+        log.log(
+            logging.WARNING if skipped(part) else logging.INFO,
+            "%s: %s",
+            url,
+            about_staff,
+            extra={"release_url": url},
+        )
         kind, message = _what_it_was(
             stored, previous, f"{len(names)} trusts, matched by {match.how}"
         )
-        return Outcome(url, kind, message, period, stored.id, validation)
+        return Outcome(
+            url,
+            kind,
+            f"{message}; {about_staff}",
+            period,
+            stored.id,
+            validation,
+            workforce=about_staff,
+        )
 
     async def _refuse(
         self,

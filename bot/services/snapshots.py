@@ -16,6 +16,7 @@ from bot.domain.ports import Store
 from bot.domain.records import Trust
 from bot.domain.releases import current_versions, trust_figures
 from bot.domain.reports import NationalReport, Snapshot, StrikeRow, TrustReport, build_snapshot
+from bot.domain.turnout import PeriodTurnout, period_turnout
 from bot.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -71,12 +72,21 @@ class SnapshotCache:
         for current in current_versions(releases).values():
             rows = await self.store.releases.figures([current.release.id])
             totals.update(trust_figures(rows))
+        turnout: dict[int, PeriodTurnout] = {}
+        parts = await self.store.workforce.parts(
+            [c.release.id for c in current_versions(releases).values()]
+        )
+        for release_id, part in parts.items():
+            if part.read:
+                staff = await self.store.workforce.staff_absent([release_id])
+                turnout[release_id] = period_turnout(part, staff)
         return build_snapshot(
             stamp,
             await self.store.calendar.periods(),
             releases,
             totals,
             await self.store.calendar.trusts(),
+            turnout,
         )
 
     async def trust(self, trust: Trust, *, days: bool = False) -> TrustReport:

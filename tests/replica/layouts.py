@@ -15,6 +15,20 @@ from tests.replica.tables import (
     save,
     table_body,
 )
+from tests.replica.workforce import staff_label, staff_value
+
+
+def _beside(release: Release, opts: Options) -> bool:
+    """Staff absent written in the data sheet: from release.staff, else the old made-up figures."""
+    if opts.workforce == "beside" and release.staff is None:
+        raise ValueError("workforce='beside' needs release.staff: call add_workforce() first")
+    return opts.workforce == "beside"
+
+
+def _kind(is_trust: bool, name: object) -> str:
+    if is_trust:
+        return "trust"
+    return "england" if name in ("ENGLAND", "England total") else "region"
 
 
 def wide_workbook(release: Release, **options) -> bytes:
@@ -22,8 +36,9 @@ def wide_workbook(release: Release, **options) -> bytes:
     cells = Cells(opts)
     ids = [opts.label(k) for k in opts.id_order]
     sub = [opts.label("inpatient"), opts.label("outpatient")]
-    if opts.staff_columns:
-        sub.append(opts.label("staff"))
+    beside = _beside(release, opts)
+    if opts.staff_columns or beside:
+        sub.append(staff_label(release, opts) if beside else opts.label("staff"))
     width_ids = len(ids)
     upper: list[object] = list(ids) if opts.ids_in_upper else [None] * width_ids
     lower: list[object] = [None] * width_ids if opts.ids_in_upper else list(ids)
@@ -54,7 +69,10 @@ def wide_workbook(release: Release, **options) -> bytes:
             for measure, n in (("inpatient", inp), ("outpatient", out)):
                 hit, value = poisoned(opts, code, measure, day, first_day, n)
                 row.append(value if hit else cells.figure(n))
-            if opts.staff_columns:
+            if beside:
+                n = staff_value(release, code.strip(), region, day, _kind(is_trust, name))
+                row.append(cells.figure(n))
+            elif opts.staff_columns:
                 row.append((index * 7 + day.day) % 90)
         if opts.total_group:
             row += [cells.figure(sum_in), cells.figure(sum_out), (sum_in or 0) + (sum_out or 0)]
@@ -77,6 +95,8 @@ def wide_workbook(release: Release, **options) -> bytes:
 
 def totals_workbook(release: Release, **options) -> bytes:
     opts = Options(**options)
+    if opts.workforce == "beside":
+        raise ValueError("period totals have no days to put staff absent beside")
     cells = Cells(opts)
     header = [opts.label(k) for k in opts.id_order]
     header += [opts.label("inpatient"), opts.label("outpatient")]
@@ -112,8 +132,11 @@ def long_workbook(release: Release, **options) -> bytes:
     opts = Options(**options)
     cells = Cells(opts)
     ids = [opts.label(k) for k in opts.id_order]
+    beside = _beside(release, opts)
     if opts.by_measure:
         header = [opts.label("date")] + ids + [opts.label("inpatient"), opts.label("outpatient")]
+        if beside:
+            header.append(staff_label(release, opts))
     else:
         header = [opts.label("date")] + ids + [opts.label("measure"), opts.label("value")]
     first_day = release.days[0]
@@ -130,13 +153,19 @@ def long_workbook(release: Release, **options) -> bytes:
             for measure, n in (("inpatient", inp), ("outpatient", out)):
                 hit, value = poisoned(opts, code, measure, day, first_day, n)
                 values.append(value if hit else cells.figure(n))
+            staff = None
+            if beside:
+                staff = cells.figure(staff_value(release, code, region, day, _kind(is_trust, name)))
             if opts.by_measure:
-                out_rows.append(lead + values)
+                out_rows.append(lead + values + ([staff] if beside else []))
                 continue
             out_rows.append(lead + [opts.label("inpatient"), values[0]])
             out_rows.append(lead + [opts.label("outpatient"), values[1]])
-            if opts.extra_measures:
+            if beside:
+                out_rows.append(lead + [staff_label(release, opts), staff])
+            elif opts.extra_measures:
                 out_rows.append(lead + [opts.label("staff"), 17])
+            if opts.extra_measures:
                 out_rows.append(lead + [opts.label("community"), 23])
         return out_rows
 

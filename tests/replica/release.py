@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +18,11 @@ class Release:
     days: list[date]
     figures: dict[str, dict[date, tuple[int | None, int | None]]]  # code -> day -> (in, out)
     trusts: dict[str, tuple[str, str]]  # code -> (name, region)
+    # The workforce part (tests/replica/workforce.py add_workforce): code -> day -> staff absent;
+    # a trust missing here made no workforce return. None: the release has no workforce part.
+    staff: dict[str, dict[date, int | None]] | None = None
+    staff_days: list[date] = field(default_factory=list)
+    staff_group: str = ""
 
 
 def reference_trusts() -> dict[str, tuple[str, str]]:

@@ -87,6 +87,15 @@ class Options:
     # long
     by_measure: bool = False
     extra_measures: bool = False
+    # the workforce part (tests/replica/workforce.py; needs release.staff)
+    workforce: str | None = None
+    workforce_sheet: str = "Staff absent"
+    workforce_first: bool = False
+    workforce_england: str | None = "top"
+    workforce_no_return: str = "omit"
+    workforce_poison: Mapping[str, object] | None = None
+    workforce_duplicate: str | None = None
+    workforce_duplicate_same: bool = False
 
     def label(self, key: str) -> str:
         if self.labels and key in self.labels:
@@ -236,16 +245,34 @@ def extra_sheet(wb: Workbook, name: str, release: Release, data_sheet: str) -> N
         ws.append([name])
 
 
+def workforce_sheet(wb: Workbook, release: Release, opts: Options) -> None:
+    """The workforce part on its own sheet, when opts.workforce names an own-sheet layout."""
+    from tests.replica.workforce import OWN_SHEET, staff_sheet
+
+    if opts.workforce not in OWN_SHEET:
+        return
+    rows, merges = staff_sheet(release, opts, REGION_CODES, date_cell)
+    ws = wb.create_sheet(opts.workforce_sheet)
+    for row in rows:
+        ws.append(row)
+    for rng in merges:
+        ws.merge_cells(rng)
+
+
 def save(release: Release, opts: Options, rows: list[list[object]], merges: Sequence[str]) -> bytes:
     wb = Workbook()
     first = wb.active
     for name in opts.sheets_before:
         extra_sheet(wb, name, release, opts.sheet)
+    if opts.workforce_first:
+        workforce_sheet(wb, release, opts)
     ws = wb.create_sheet(opts.sheet)
     for row in rows:
         ws.append(row)
     for rng in merges:
         ws.merge_cells(rng)
+    if not opts.workforce_first:
+        workforce_sheet(wb, release, opts)
     for name in opts.sheets_after:
         extra_sheet(wb, name, release, opts.sheet)
     wb.remove(first)

@@ -40,7 +40,11 @@ Wide only: merged=True (False repeats the date over each sub-column), date_style
     staff_columns=False, total_group=False, ids_in_upper=False (identity labels in the date row).
 Totals only: total_column=True, wrong_total=None (org code whose Total is written one too high).
 Long only: by_measure=False, date_style="excel", extra_measures=False (staff absent and community
-    rows that the parser must ignore).
+    rows that the rescheduled part must ignore).
+Workforce part (all three; needs add_workforce(release, seed) first): workforce=None | "wide" |
+    "wide-merged" | "dates" | "long" | "long-measure" | "beside", workforce_sheet, workforce_first,
+    workforce_england, workforce_no_return, workforce_poison, workforce_duplicate(_same): see
+    tests/replica/workforce.py, which also has England's published daily peaks (PUBLISHED_PEAKS).
 
 Where things live: release.py (the data model and expected totals), layouts.py (the three
 writers), tables.py (options, labels and what the writers share), badfiles.py, readback.py.
@@ -61,18 +65,30 @@ from tests.replica.release import (
     reference_trusts,
 )
 from tests.replica.tables import LABELS, LABELS_ALT, LABELS_PROVIDER, REGION_CODES
+from tests.replica.workforce import (
+    PUBLISHED_PEAKS,
+    PublishedPeak,
+    add_workforce,
+    england_staff,
+    expected_staff,
+)
 
 __all__ = [
     "ACUTE_TRUSTS_CSV",
     "LABELS",
     "LABELS_ALT",
     "LABELS_PROVIDER",
+    "PUBLISHED_PEAKS",
+    "PublishedPeak",
     "REGION_CODES",
     "Release",
+    "add_workforce",
     "corrupt_workbook",
     "csv_bytes",
     "default_title",
+    "england_staff",
     "england_totals",
+    "expected_staff",
     "expected_totals",
     "find_cell",
     "long_workbook",

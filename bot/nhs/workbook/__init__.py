@@ -4,8 +4,10 @@ from bot.nhs.workbook.model import (
     EnglandCheck,
     NotStrikeData,
     ParsedWorkbook,
+    StaffRow,
     TrustRow,
     WorkbookError,
+    WorkforceTable,
 )
 from bot.nhs.workbook.reader import read_workbook
 
@@ -13,7 +15,9 @@ __all__ = [
     "EnglandCheck",
     "NotStrikeData",
     "ParsedWorkbook",
+    "StaffRow",
     "TrustRow",
     "WorkbookError",
+    "WorkforceTable",
     "read_workbook",
 ]

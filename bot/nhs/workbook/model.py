@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
+from bot.domain import turnout
 from bot.domain.figures import plus
+from bot.domain.records import Turnout
 
 
 class WorkbookError(Exception):
@@ -30,6 +32,57 @@ class TrustRow(NamedTuple):
     day: date | None
     inpatient: int | None
     outpatient: int | None
+
+
+class StaffRow(NamedTuple):
+    """One trust's staff absent because of industrial action on one strike day; None: not reported."""
+
+    org_code: str
+    name: str | None
+    region: str | None
+    day: date
+    absent: int | None
+
+
+@dataclass(slots=True)
+class WorkforceTable:
+    """The workforce part as read: staff absent per trust per strike day, and England's row."""
+
+    sheet: str
+    header_row: int  # 1-based row number of the (lowest) header row
+    shape: str  # "wide" | "long"
+    columns: dict[str, str]  # role -> column letter(s), e.g. {"staff absent 2023-09-20": "D"}
+    staff_group: str  # the staff the file says it counts, as it labels them
+    days: list[date]  # sorted
+    rows: list[StaffRow]
+    england_row: dict[date, int | None] | None  # the file's England row per day, if it has one
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def stated(self) -> tuple[tuple[date, int | None], ...]:
+        """Each day, with the England row's figure that day (None: no England row)."""
+        row = self.england_row or {}
+        return tuple((d, row.get(d)) for d in self.days)
+
+    @property
+    def england(self) -> Turnout:
+        """England per day: the England row where it states the day, else the trusts' sum."""
+        return turnout.england(self.stated, self.rows)
+
+    @property
+    def validation(self) -> str:
+        return turnout.cross_check(self.stated, self.rows)
+
+    def describe(self) -> str:
+        trusts = {r.org_code for r in self.rows}
+        reported = {r.org_code for r in self.rows if r.absent is not None}
+        silent = len(trusts) - len(reported)
+        england = "England row" if self.england_row is not None else "no England row"
+        return (
+            f"sheet '{self.sheet}', header row {self.header_row}, {self.shape},"
+            f" {len(trusts)} trusts ({silent} not reported), {len(self.days)} days, {england},"
+            f" staff {self.staff_group!r}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +133,10 @@ class ParsedWorkbook:
     warnings: list[str] = field(default_factory=list)
     # Set at construction so ingest, inspect and the parser's warning share one answer.
     england_check: EnglandCheck = field(init=False)
+    # The workforce part (staff absent), read after the rescheduled table; when it is None,
+    # workforce_note says why (none found, or what was wrong in it).
+    workforce: WorkforceTable | None = None
+    workforce_note: str = ""
 
     def __post_init__(self) -> None:
         self.england_check = EnglandCheck(self.england, self.sums())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import PurePath
 
 from bot.nhs.workbook.containers import CSV, XLSX, CalamineBook, check_zip, csv_rows, sniff
@@ -20,6 +21,7 @@ from bot.nhs.workbook.layout import (
 from bot.nhs.workbook.model import NotStrikeData, ParsedWorkbook, WorkbookError
 from bot.nhs.workbook.shapes_long import LongByDay, LongByMeasure
 from bot.nhs.workbook.shapes_wide import RowPerTrust
+from bot.nhs.workbook.workforce import read_workforce
 
 _NO_TABLE = "no sheet has an org code column with inpatient or outpatient figures"
 
@@ -79,6 +81,7 @@ def _read_csv(data: bytes, filename: str) -> ParsedWorkbook:
     if layout is not None:
         parsed = _parse_sheet(filename, sheet, rows, layout)
         if parsed is not None:
+            read_workforce(parsed, rows, ())
             return parsed
     raise NotStrikeData(f"{filename}: {_NO_TABLE}")
 
@@ -86,18 +89,25 @@ def _read_csv(data: bytes, filename: str) -> ParsedWorkbook:
 def _read_calamine(data: bytes, filename: str) -> ParsedWorkbook:
     book = CalamineBook(data, filename)
     empty_table: WorkbookError | None = None
-    for sheet in book.sheets(HEADER_SCAN_ROWS + 1):
+    sheets = book.sheets(HEADER_SCAN_ROWS + 1)
+    passed = []  # sheets before the data sheet: the workforce part may be on one of them
+    for sheet in sheets:
         layout = find_layout(sheet.head)
         if layout is None:
+            passed.append(sheet)
             continue
+        rows = sheet.rows()
         try:
-            parsed = _parse_sheet(filename, sheet.name, sheet.rows(), layout)
+            parsed = _parse_sheet(filename, sheet.name, rows, layout)
         except EmptyTable as e:
             # A blank template sheet may precede the real table.
             empty_table = empty_table or WorkbookError(str(e))
+            passed.append(sheet)
             continue
         if parsed is not None:
+            read_workforce(parsed, rows, itertools.chain(passed, sheets))
             return parsed
+        passed.append(sheet)
     if empty_table is not None:
         raise empty_table
     raise NotStrikeData(
