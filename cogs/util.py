@@ -10,8 +10,9 @@ from discord import app_commands
 
 from bot.domain.formatting import period_label
 from bot.domain.records import StrikePeriod, Trust
+from bot.domain.regions import REGIONS, RegionError, resolve_region
 from bot.domain.reports import Snapshot
-from bot.domain.trust_search import normalise
+from bot.domain.strike_query import find_strike, suggest_strikes
 
 if TYPE_CHECKING:
     from bot.discord_app.client import StrikewatchBot
@@ -43,24 +44,17 @@ async def reply(
 
 # What the bot needs in an alert channel, in the order each needs the one before; the invite asks
 # for exactly these (slash commands need no channel permission: their answers are webhooks).
+# Which of them a given channel needs (a thread, charts off) is cogs/destinations.py's `needed`.
 NEEDED_PERMISSIONS = (
     ("view_channel", "View Channel", "see the channel a server picks for alerts"),
     ("send_messages", "Send Messages", "post alerts and strike reminders there"),
     ("embed_links", "Embed Links", "show each alert's figures with a link to its NHS source"),
+    ("attach_files", "Attach Files", "attach its chart to each milestone alert (/alerts charts)"),
 )
 
 
 def needed_permissions() -> discord.Permissions:
     return discord.Permissions(**{attr: True for attr, _, _ in NEEDED_PERMISSIONS})
-
-
-def first_missing_permission(perms: discord.Permissions) -> str | None:
-    """The first needed permission the bot lacks: each needs the one before, so the first is the
-    one to grant."""
-    for attr, label, _ in NEEDED_PERMISSIONS:
-        if not getattr(perms, attr):
-            return label
-    return None
 
 
 def is_server_admin(interaction: discord.Interaction) -> bool:
@@ -133,16 +127,25 @@ async def trust_autocomplete(
 async def strike_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
+    """The same texts a member may type without picking (bot/domain/strike_query.py), newest first."""
     snap = await snapshot(interaction)
-    periods = list(reversed(snap.released_periods()))  # newest first
-    query = normalise(current)
-    if query:
-        periods = [
-            p for p in periods if query in normalise(strike_name(p)) or query in p.start.isoformat()
-        ]
-    return [
-        app_commands.Choice(name=strike_name(p), value=str(p.id)) for p in periods[:MAX_CHOICES]
-    ]
+    periods = suggest_strikes(snap.released_periods(), current, limit=MAX_CHOICES)
+    return [app_commands.Choice(name=strike_name(p), value=str(p.id)) for p in periods]
+
+
+async def region_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """NHS England's seven regions, those whose name contains what was typed."""
+    typed = current.strip().lower()
+    return [app_commands.Choice(name=r, value=r) for r in REGIONS if typed in r.lower()]
+
+
+def resolve_region_option(text: str) -> str:
+    try:
+        return resolve_region(text)
+    except RegionError as exc:
+        raise UserFacingError(str(exc)) from None
 
 
 def resolve_trust(snap: Snapshot, query: str) -> Trust:
@@ -165,21 +168,20 @@ def resolve_trust(snap: Snapshot, query: str) -> Trust:
 
 
 def resolve_strike(snap: Snapshot, value: str) -> StrikePeriod:
-    """A strike option: a period id from autocomplete, or dates typed by hand."""
-    value = value.strip()[:MAX_QUERY]
-    released = snap.released_periods()
-    if value.isdigit():
-        period = next((p for p in released if p.id == int(value)), None)
-        if period:
-            return period
-    query = normalise(value)
-    found = [
-        p
-        for p in released
-        if query and (query in normalise(strike_name(p)) or query == p.start.isoformat())
-    ]
-    if len(found) == 1:
-        return found[0]
+    """A strike option: a period id from autocomplete, or what a member typed (dates, a day
+    inside the strike, a month, "latest"); several or none gives the candidates or the nearest."""
+    found = find_strike(snap.released_periods(), value)
+    if found.period is not None:
+        return found.period
+    if found.candidates:
+        names = "; ".join(strike_name(p) for p in found.candidates)
+        raise UserFacingError(
+            f"“{shown(value)}” fits more than one strike: {names}. Pick one from the list."
+        )
+    nearest = (
+        f" Nearest: {'; '.join(strike_name(p) for p in found.nearest)}." if found.nearest else ""
+    )
     raise UserFacingError(
-        f"No strike with figures matches “{shown(value)}”. Pick one from the list, or see `/strikes list`."
+        f"No strike with figures matches “{shown(value)}”.{nearest} Pick one from the list,"
+        " or see `/strikes list`."
     )

@@ -33,7 +33,15 @@ from cogs.util import UserFacingError, reply
 
 log = logging.getLogger(__name__)
 
-COGS = ("cogs.figures", "cogs.strikes", "cogs.about", "cogs.alerts", "cogs.source", "cogs.help")
+COGS = (
+    "cogs.figures",
+    "cogs.turnout",
+    "cogs.strikes",
+    "cogs.about",
+    "cogs.alerts",
+    "cogs.source",
+    "cogs.help",
+)
 GLOBAL_SYNC_KEY = "global_commands_sha256"
 
 
@@ -113,8 +121,12 @@ class StrikewatchBot(commands.AutoShardedBot):
         self.snapshots = SnapshotCache(store)
         self.version = __version__
         self.roles = RoleKeeper(store, SINGLE_ROLES)
+        self.sender = AlertSender(self)
         self.courier = Courier(
-            store, AlertSender(self).send, may_send=lambda: self.roles.holds(COURIER)
+            store,
+            self.sender.send,
+            publish=self.sender.publish,
+            may_send=lambda: self.roles.holds(COURIER),
         )
         self.metrics = Metrics(
             Live(self.shard_states, snapshot_rebuilds=lambda: self.snapshots.rebuilds)

@@ -57,6 +57,7 @@ def test_synced_command_payload(world):
         "cancellations",
         "national",
         "top",
+        "turnout",
         "export",
         "about",
         "strikes",
@@ -74,9 +75,11 @@ def test_synced_command_payload(world):
         "role",
         "milestones",
         "digest",
+        "charts",
         "status",
         "test",
     }
+    assert {o["name"] for o in commands["track"]["options"]} == {"add", "region", "remove", "list"}
     assert {o["name"] for o in commands["strikes"]["options"]} == {"list", "announce", "cancel"}
     cancellations = commands["cancellations"]
     options = {o["name"]: o for o in cancellations["options"]}
@@ -92,7 +95,8 @@ def test_synced_command_payload(world):
         commands["strikes"]["options"][0]["name"] == "list"
         and commands["strikes"]["options"][0]["type"] == 1
     )
-    assert {o["name"] for o in commands["top"]["options"]} == {"strike", "region", "limit"}
+    assert {o["name"] for o in commands["top"]["options"]} == {"strike", "region", "limit", "chart"}
+    assert {o["name"] for o in commands["turnout"]["options"]} == {"strike", "region", "limit"}
 
 
 def test_cancellations_morecambe_bay_matches_the_store(world):

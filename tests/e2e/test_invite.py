@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from tests.fakediscord import FakeDiscord, make_guild
 from tests.processes import clean_env, strikewatch
 
-VIEW_SEND_EMBED = (1 << 10) | (1 << 11) | (1 << 14)
+VIEW_SEND_EMBED_ATTACH = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15)
 
 
 def test_invite_names_the_application_and_only_the_permissions_needed(tmp_path):
@@ -24,10 +24,10 @@ def test_invite_names_the_application_and_only_the_permissions_needed(tmp_path):
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "discord.com", "/oauth2/authorize")
     assert query["client_id"] == [str(app_id)]
     assert query["scope"] == ["bot applications.commands"]
-    assert query["permissions"] == [str(VIEW_SEND_EMBED)]  # no Administrator, nothing unused
+    assert query["permissions"] == [str(VIEW_SEND_EMBED_ATTACH)]  # no Administrator, nothing unused
     assert "guild_id" not in query
     text = "\n".join(explained)
-    for name in ("View Channel", "Send Messages", "Embed Links"):
+    for name in ("View Channel", "Send Messages", "Embed Links", "Attach Files"):
         assert f"  {name}: to " in text
     assert "Administrator" in text  # says it is never asked for
 

@@ -145,12 +145,14 @@ def server(tmp_path_factory):
 
 ADMIN_COMMANDS = [
     ("track add", lambda s: {"trust": "RJ1"}),
+    ("track region", lambda s: {"region": "London", "channel": s.channel("general")}),
     ("track remove", lambda s: {"trust": "RTX"}),
     ("track list", lambda s: None),
     ("alerts channel", lambda s: {"channel": s.channel("general")}),
     ("alerts role", lambda s: {"role": s.role("Moderators")}),
     ("alerts milestones", lambda s: {"trust_every": 5, "national_every": 7, "extra": "1234"}),
     ("alerts digest", lambda s: {"state": "off"}),
+    ("alerts charts", lambda s: {"state": "off"}),
     ("alerts status", lambda s: None),
     ("alerts test", lambda s: None),
     (

@@ -37,6 +37,7 @@ SPEAK = 1 << 21
 CHANGE_NICKNAME = 1 << 26
 MANAGE_ROLES = 1 << 28
 USE_APPLICATION_COMMANDS = 1 << 31
+MANAGE_THREADS = 1 << 34
 SEND_MESSAGES_IN_THREADS = 1 << 38
 MODERATE_MEMBERS = 1 << 40
 ALL_PERMISSIONS = (1 << 51) - 1
@@ -87,7 +88,14 @@ DM = 1
 GUILD_VOICE = 2
 GUILD_CATEGORY = 4
 GUILD_ANNOUNCEMENT = 5
+ANNOUNCEMENT_THREAD = 10
+PUBLIC_THREAD = 11
+PRIVATE_THREAD = 12
+THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
 GUILD_FORUM = 15
+
+# message flags
+CROSSPOSTED = 1 << 0
 
 # overwrite types
 OVERWRITE_ROLE = 0
@@ -217,6 +225,64 @@ def make_text_channel(
         "last_message_id": None,
         "permission_overwrites": list(overwrites or []),
         "flags": 0,
+    }
+
+
+def make_announcement_channel(
+    channel_id: int | None = None, name: str = "announcements", **kw: Any
+) -> dict[str, Any]:
+    """An announcement channel (type 5): servers can follow it; a message published (crossposted)
+    there reaches them too."""
+    return make_text_channel(channel_id, name, type=GUILD_ANNOUNCEMENT, **kw)
+
+
+def make_voice_channel(
+    channel_id: int | None = None, name: str = "Voice", **kw: Any
+) -> dict[str, Any]:
+    """A voice channel (type 2), with the fields a client needs for one."""
+    channel = make_text_channel(channel_id, name, type=GUILD_VOICE, **kw)
+    channel.update(bitrate=64000, user_limit=0, rtc_region=None, video_quality_mode=1)
+    return channel
+
+
+def make_thread(
+    parent: dict[str, Any],
+    name: str = "thread",
+    *,
+    thread_id: int | None = None,
+    type: int | None = None,
+    archived: bool = False,
+    locked: bool = False,
+    owner_id: int | str | None = None,
+    member_ids: list[int | str] | None = None,
+) -> dict[str, Any]:
+    """A thread in ``parent`` as Discord shows it. Its type follows the parent's (a public thread
+    in a text channel, an announcement thread in an announcement channel) unless given.
+    ``member_ids`` matter for a private thread: only members (and Manage Threads) see it."""
+    if type is None:
+        type = ANNOUNCEMENT_THREAD if parent["type"] == GUILD_ANNOUNCEMENT else PUBLIC_THREAD
+    members = [str(m) for m in member_ids or []]
+    return {
+        "id": str(thread_id or snowflake()),
+        "type": type,
+        "name": name,
+        "parent_id": parent["id"],
+        "owner_id": str(owner_id or snowflake()),
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": len(members),
+        "total_message_sent": 0,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": archived,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": iso_now(),
+            "locked": locked,
+            "invitable": True,
+            "create_timestamp": iso_now(),
+        },
+        "member_ids": members,  # the fake's own: who joined the thread (not sent to clients)
     }
 
 
@@ -353,6 +419,20 @@ def channel_permissions(
     role_ids: list[str],
 ) -> int:
     """Permissions of a member in a channel: base, then @everyone, role and member overwrites."""
+    perms = _overwritten(guild, channel, user_id, role_ids)
+    if perms & ADMINISTRATOR or channel is None or not perms:
+        return perms
+    if not perms & SEND_MESSAGES:
+        perms &= ~(MENTION_EVERYONE | ATTACH_FILES | EMBED_LINKS | SEND_MESSAGES_IN_THREADS)
+    return perms
+
+
+def _overwritten(
+    guild: dict[str, Any],
+    channel: dict[str, Any] | None,
+    user_id: int | str,
+    role_ids: list[str],
+) -> int:
     perms = base_permissions(guild, user_id, role_ids)
     if perms & ADMINISTRATOR or channel is None:
         return perms
@@ -374,6 +454,25 @@ def channel_permissions(
             perms |= int(ow.get("allow", 0))
     if not perms & VIEW_CHANNEL:
         return 0
-    if not perms & SEND_MESSAGES:
-        perms &= ~(MENTION_EVERYONE | ATTACH_FILES | EMBED_LINKS | SEND_MESSAGES_IN_THREADS)
+    return perms
+
+
+def thread_permissions(
+    guild: dict[str, Any],
+    parent: dict[str, Any],
+    thread: dict[str, Any],
+    user_id: int | str,
+    role_ids: list[str],
+) -> int:
+    """Permissions in a thread: its channel's, where Send Messages in Threads stands in for Send
+    Messages; a private thread is visible only to its members and to Manage Threads."""
+    perms = _overwritten(guild, parent, user_id, role_ids)
+    if perms & ADMINISTRATOR or not perms:
+        return perms
+    if thread["type"] == PRIVATE_THREAD and not (
+        str(user_id) in thread.get("member_ids", []) or perms & MANAGE_THREADS
+    ):
+        return 0
+    if not perms & SEND_MESSAGES_IN_THREADS:
+        perms &= ~(MENTION_EVERYONE | ATTACH_FILES | EMBED_LINKS)
     return perms

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EPHEMERAL",
+    "Crosspost",
     "PNG_MAGIC",
     "InteractionHandle",
     "MessageRecord",
@@ -99,6 +100,15 @@ class MessageRecord:
     @property
     def components(self) -> list[dict[str, Any]]:
         return list(self.payload.get("components") or [])
+
+
+@dataclass(frozen=True)
+class Crosspost:
+    """A message the bot published in an announcement channel (``POST .../crosspost``)."""
+
+    channel_id: int
+    message_id: int
+    time: float = field(default_factory=time.monotonic)
 
 
 @dataclass

@@ -113,13 +113,53 @@ class GuildControl:
         return int(channel["id"])
 
     def delete_channel(self, channel_id: int, *, notify: bool = False) -> None:
-        """Delete a channel: REST answers 404 Unknown Channel (10003) from now on. With
-        ``notify`` the bot also gets CHANNEL_DELETE (else its cache still has the channel,
-        like a bot that missed the event)."""
+        """Delete a channel or a thread: REST answers 404 Unknown Channel (10003) from now on.
+        With ``notify`` the bot also gets CHANNEL_DELETE (THREAD_DELETE for a thread; else its
+        cache still has it, like a bot that missed the event)."""
         with self.state.lock:
             obj = self.world.channel_obj(int(channel_id))
             self.world.drop_channel(channel_id)
-        self._notify(notify, "CHANNEL_DELETE", lambda: obj)
+        if obj["type"] in fx.THREAD_TYPES:
+            fields = ("id", "guild_id", "parent_id", "type")
+            self._notify(notify, "THREAD_DELETE", lambda: {k: obj[k] for k in fields})
+        else:
+            self._notify(notify, "CHANNEL_DELETE", lambda: obj)
+
+    def add_message(self, channel_id: int, content: str, *, author: dict[str, Any]) -> int:
+        """A message someone else posted in a channel (not one of the bot's posts); its id."""
+        with self.state.lock:
+            self.world.channels[int(channel_id)]  # a live channel
+            message = self.state.message_store.create(int(channel_id), {"content": content}, [])
+            message["author"] = copy.deepcopy(author)
+            return int(message["id"])
+
+    # --- threads ---------------------------------------------------------------------------
+    def add_thread(
+        self,
+        parent_id: int,
+        name: str = "thread",
+        *,
+        notify: bool = True,
+        **kw: Any,
+    ) -> int:
+        """A thread in channel ``parent_id`` (``make_thread``'s options); with ``notify`` the bot
+        gets THREAD_CREATE, as Discord sends it to bots for every thread they can see."""
+        with self.state.lock:
+            gid, parent = self.world.channels[int(parent_id)]
+            assert gid is not None
+            thread = fx.make_thread(parent, name, **kw)
+            self.world.put_channel(gid, thread)
+        self._notify(notify, "THREAD_CREATE", lambda: self.world.channel_obj(int(thread["id"])))
+        return int(thread["id"])
+
+    def archive_thread(self, thread_id: int, *, locked: bool = False, notify: bool = True) -> None:
+        """Archive a thread (and lock it): Discord sends THREAD_UPDATE, and the client drops it
+        from its cache (archived threads are not synced)."""
+        with self.state.lock:
+            _, thread = self.world.channels[int(thread_id)]
+            meta = thread["thread_metadata"]
+            meta.update(archived=True, locked=locked, archive_timestamp=fx.iso_now())
+        self._notify(notify, "THREAD_UPDATE", lambda: self.world.channel_obj(int(thread_id)))
 
     def set_overwrites(
         self, channel_id: int, overwrites: list[dict[str, Any]], *, notify: bool = True

@@ -29,6 +29,8 @@ _RESOLVED_CHANNEL_KEYS = (
     "last_message_id",
     "flags",
 )
+# and those of a thread
+_RESOLVED_THREAD_KEYS = ("owner_id", "member_count", "message_count", "thread_metadata")
 
 
 class OptionType:
@@ -214,10 +216,12 @@ class OptionBuilder:
         if autocomplete:
             return out
         obj = {k: target.get(k) for k in _RESOLVED_CHANNEL_KEYS}
+        if target["type"] in fx.THREAD_TYPES:
+            obj.update({k: copy.deepcopy(target.get(k)) for k in _RESOLVED_THREAD_KEYS})
         if guild is not None:
             user, roles = invoker
             obj["guild_id"] = guild["id"]
-            obj["permissions"] = str(fx.channel_permissions(guild, target, user["id"], roles))
+            obj["permissions"] = str(self.state.world.permissions(guild, target, user["id"], roles))
         else:
             obj["permissions"] = str(fx.DM_PERMISSIONS)
         resolved.setdefault("channels", {})[out] = obj

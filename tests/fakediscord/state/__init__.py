@@ -59,6 +59,8 @@ class FakeState:
         self.connect_timeout = connect_timeout
         self.recommended_shards = recommended_shards  # GET /gateway/bot's "shards"
         self.gateway_down = False  # an outage: the gateway answers 503 to every connection
+        # Discord's limit on publishing in one announcement channel: (count, per seconds)
+        self.crosspost_limit: tuple[int, float] = (10, 3600.0)
 
         self.world = World(identity)
         for guild in [fx.make_guild()] if guilds is None else list(guilds):

@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 from .. import fixtures as fx
-from ..records import EPHEMERAL, MessageRecord, SentFile
+from ..records import EPHEMERAL, Crosspost, MessageRecord, SentFile
 from .identity import Address, Identity
 
 
@@ -20,6 +20,7 @@ class MessageStore:
         self.attachments = attachments
         self.messages: dict[int, list[MessageRecord]] = defaultdict(list)  # channel posts
         self.nonce_hits = 0  # message creates answered with an earlier message (enforce_nonce)
+        self.crossposts: list[Crosspost] = []  # every publish Discord accepted
         self.index: dict[int, dict[str, Any]] = {}  # current state of every live message
 
     # --- channel posts ---------------------------------------------------------------------

@@ -21,6 +21,8 @@ class World:
         self.dm_by_user: dict[int, int] = {}
         self.blocked_dm_users: set[int] = set()
         self.deleted_channels: set[int] = set()
+        # the last state of each deleted channel, for tests playing a client that still shows it
+        self.deleted_objects: dict[int, tuple[int | None, dict[str, Any]]] = {}
         for user in (identity.bot_user, identity.owner_user, identity.default_user):
             self.users[int(user["id"])] = user
 
@@ -42,13 +44,14 @@ class World:
         for member in members:
             self.users.setdefault(int(member["user"]["id"]), member["user"])
         self.guilds[gid] = guild
-        for channel in guild.get("channels", []):
+        guild.setdefault("threads", [])
+        for channel in guild.get("channels", []) + guild["threads"]:
             self.channels[int(channel["id"])] = (gid, channel)
         return gid
 
     def remove_guild(self, guild_id: int) -> None:
         guild = self.guilds.pop(int(guild_id))
-        for channel in guild.get("channels", []):
+        for channel in guild.get("channels", []) + guild.get("threads", []):
             self.channels.pop(int(channel["id"]), None)
 
     def guild(self, guild_id: int | None) -> dict[str, Any] | None:
@@ -79,38 +82,55 @@ class World:
 
     def bot_permissions(self, guild: dict[str, Any], channel: dict[str, Any] | None) -> int:
         member = self.bot_member(guild)
-        return fx.channel_permissions(guild, channel, self.identity.bot_user["id"], member["roles"])
+        return self.permissions(guild, channel, self.identity.bot_user["id"], member["roles"])
+
+    def permissions(
+        self,
+        guild: dict[str, Any],
+        channel: dict[str, Any] | None,
+        user_id: int | str,
+        role_ids: list[str],
+    ) -> int:
+        """A member's permissions in a channel or a thread (a thread's come from its channel)."""
+        if channel is not None and channel["type"] in fx.THREAD_TYPES:
+            _, parent = self.channels[int(channel["parent_id"])]
+            return fx.thread_permissions(guild, parent, channel, user_id, role_ids)
+        return fx.channel_permissions(guild, channel, user_id, role_ids)
 
     # --- channels --------------------------------------------------------------------------
     def put_channel(self, guild_id: int, channel: dict[str, Any]) -> None:
-        self.guilds[guild_id]["channels"].append(channel)
+        """A channel, or a thread (kept in the guild's ``threads``, as GUILD_CREATE lists them)."""
+        listed = "threads" if channel["type"] in fx.THREAD_TYPES else "channels"
+        self.guilds[guild_id].setdefault(listed, []).append(channel)
         self.channels[int(channel["id"])] = (guild_id, channel)
 
     def drop_channel(self, channel_id: int) -> None:
-        """Forget the channel; REST treats its id as deleted from now on."""
+        """Forget the channel (or thread); REST treats its id as deleted from now on."""
         gid, channel = self.channels.pop(int(channel_id))
         if gid is not None:
             guild = self.guilds[gid]
-            guild["channels"] = [c for c in guild["channels"] if c["id"] != channel["id"]]
+            for listed in ("channels", "threads"):
+                guild[listed] = [c for c in guild.get(listed, []) if c["id"] != channel["id"]]
         self.deleted_channels.add(int(channel_id))
+        self.deleted_objects[int(channel_id)] = (gid, channel)
 
     def channel_obj(self, channel_id: int) -> dict[str, Any]:
         """A copy of a channel as the API shows it (with its guild_id)."""
         gid, channel = self.channels[channel_id]
-        obj = copy.deepcopy(channel)
-        if gid is not None:
-            obj["guild_id"] = str(gid)
-        return obj
+        return api_channel(channel, gid)
 
     def channel_ref(self, guild: dict[str, Any] | None, ref: Any) -> dict[str, Any]:
-        """The channel given as a dict, an id, a name or a ``#name``."""
+        """The channel (or thread) given as a dict, an id, a name or a ``#name``; an id may be
+        of a deleted one (a client that has not noticed still sends it)."""
         if isinstance(ref, dict):
             return ref
         if guild is not None:
-            for channel in guild["channels"]:
+            for channel in guild["channels"] + guild.get("threads", []):
                 if str(ref) in (channel["id"], channel["name"], "#" + channel["name"]):
                     return channel
-        found = self.channels.get(int(ref)) if str(ref).isdigit() else None
+        found = None
+        if str(ref).isdigit():
+            found = self.channels.get(int(ref)) or self.deleted_objects.get(int(ref))
         if found is None:
             raise KeyError(f"no channel {ref!r}")
         return found[1]
@@ -155,12 +175,25 @@ class World:
 
 def guild_obj(guild: dict[str, Any]) -> dict[str, Any]:
     """A guild as ``GET /guilds/{id}`` shows it: without channels and members."""
-    obj = {k: v for k, v in guild.items() if k not in ("channels", "members")}
+    obj = {k: v for k, v in guild.items() if k not in ("channels", "members", "threads")}
     return copy.deepcopy(obj)
 
 
+def api_channel(channel: dict[str, Any], guild_id: int | None) -> dict[str, Any]:
+    """A copy of a channel or thread as the API shows it: with its guild_id, without the fake's
+    own bookkeeping."""
+    obj = copy.deepcopy(channel)
+    obj.pop("member_ids", None)
+    if guild_id is not None:
+        obj["guild_id"] = str(guild_id)
+    return obj
+
+
 def guild_create_payload(guild: dict[str, Any]) -> dict[str, Any]:
-    """The GUILD_CREATE dispatch of a guild: everything, with all members (never chunked)."""
+    """The GUILD_CREATE dispatch of a guild: everything, with all members (never chunked), and
+    its active threads (archived ones are not sent: a client learns of them when asked)."""
+    gid = int(guild["id"])
+    threads = [api_channel(t, gid) for t in guild.get("threads", []) if not _archived(t)]
     guild = copy.deepcopy(guild)
     members = guild["members"]
     guild.update(
@@ -172,7 +205,7 @@ def guild_create_payload(guild: dict[str, Any]) -> dict[str, Any]:
             "member_count": len(members),
             "voice_states": [],
             "presences": [],
-            "threads": [],
+            "threads": threads,
             "stage_instances": [],
             "guild_scheduled_events": [],
             "soundboard_sounds": [],
@@ -181,3 +214,7 @@ def guild_create_payload(guild: dict[str, Any]) -> dict[str, Any]:
         }
     )
     return guild
+
+
+def _archived(thread: dict[str, Any]) -> bool:
+    return bool(thread.get("thread_metadata", {}).get("archived"))
