@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -12,13 +14,14 @@ from discord.ext import commands
 
 from bot.domain.formatting import period_label
 from bot.domain.milestones import NATIONAL_STEP, next_threshold
-from bot.services.charts import trust_chart
+from bot.domain.summaries import fold, fold_league, rank_in_region
+from bot.services.charts import Chart, latest_published, national_chart, top_chart, trust_chart
 from cogs import render
 from cogs.util import (
-    UserFacingError,
+    region_autocomplete,
+    resolve_region_option,
     resolve_strike,
     resolve_trust,
-    shown,
     snapshot_with_figures,
     strike_autocomplete,
     trust_autocomplete,
@@ -26,6 +29,8 @@ from cogs.util import (
 
 if TYPE_CHECKING:
     from bot.discord_app.client import StrikewatchBot
+
+Draw = Callable[..., Chart]
 
 
 class Figures(commands.Cog):
@@ -52,41 +57,56 @@ class Figures(commands.Cog):
         snap = await snapshot_with_figures(interaction)
         found = resolve_trust(snap, trust)
         period = resolve_strike(snap, strike) if strike else None
+        report = snap.trust_report(found)
+        embed = render.trust_embed(
+            report, fold(report.periods, snap.national), rank_in_region(snap, found)
+        )
         if period is None and not chart:
-            await interaction.response.send_message(
-                self.bot.snapshots.stale_note, embed=render.trust_embed(snap.trust_report(found))
-            )
+            await interaction.response.send_message(self.bot.snapshots.stale_note, embed=embed)
             return
         await interaction.response.defer(thinking=True)
-        report = await self.bot.snapshots.trust(found, days=period is not None)
         if period is not None:
+            report = await self.bot.snapshots.trust(found, days=True)  # with its figures per day
             chosen = report.period(period.id)
-            embed = (
-                render.trust_strike_embed(report, chosen) if chosen else render.trust_embed(report)
-            )
-        else:
-            embed = render.trust_embed(report)
-        files = []
+            if chosen:
+                embed = render.trust_strike_embed(report, chosen)
         if chart:
-            drawn = await asyncio.to_thread(trust_chart, report)
-            files.append(
-                discord.File(
-                    io.BytesIO(drawn.png), filename=drawn.filename, description=drawn.description
-                )
-            )
-            embed.set_image(url=f"attachment://{drawn.filename}")
-        await interaction.followup.send(embed=embed, files=files)
+            await self._attach(interaction, embed, trust_chart, report)
+            return
+        await interaction.followup.send(self.bot.snapshots.stale_note or "", embed=embed)
+
+    async def _answer(
+        self, interaction: discord.Interaction, embed: discord.Embed, draw: Draw, *args, **kw
+    ) -> None:
+        """Defer (a chart takes a few hundred ms), then send the embed with its chart."""
+        await interaction.response.defer(thinking=True)
+        await self._attach(interaction, embed, draw, *args, **kw)
+
+    async def _attach(
+        self, interaction: discord.Interaction, embed: discord.Embed, draw: Draw, *args, **kw
+    ) -> None:
+        drawn = await asyncio.to_thread(functools.partial(draw, *args, **kw))
+        embed.set_image(url=f"attachment://{drawn.filename}")
+        chart = discord.File(
+            io.BytesIO(drawn.png), filename=drawn.filename, description=drawn.description
+        )
+        await interaction.followup.send(
+            self.bot.snapshots.stale_note or "", embed=embed, file=chart
+        )
 
     @app_commands.command(
         description="England's appointments and operations rescheduled, per strike and in total"
     )
-    @app_commands.describe(strike="One strike only")
+    @app_commands.describe(
+        strike="One strike only", chart="Attach a chart of England's running total and milestones"
+    )
     @app_commands.autocomplete(strike=strike_autocomplete)
     @app_commands.guild_only()
     async def national(
         self,
         interaction: discord.Interaction,
         strike: app_commands.Range[str, 1, 200] | None = None,
+        chart: bool = False,
     ) -> None:
         snap = await snapshot_with_figures(interaction)
         report = snap.national_report()
@@ -95,9 +115,11 @@ class Figures(commands.Cog):
             period = resolve_strike(snap, strike)
             only = next(p for p in report.periods if p.period.id == period.id)
         milestone = next_threshold(report.cumulative_total, step=NATIONAL_STEP)
-        await interaction.response.send_message(
-            self.bot.snapshots.stale_note, embed=render.national_embed(report, milestone, only)
-        )
+        embed = render.national_embed(report, milestone, only)
+        if chart:
+            await self._answer(interaction, embed, national_chart, report)
+            return
+        await interaction.response.send_message(self.bot.snapshots.stale_note, embed=embed)
 
     @app_commands.command(
         description="League table of trusts by appointments and operations rescheduled"
@@ -106,8 +128,9 @@ class Figures(commands.Cog):
         strike="One strike (default: all strikes)",
         region="NHS England region",
         limit="How many trusts (1-25)",
+        chart="Attach the league as a bar chart",
     )
-    @app_commands.autocomplete(strike=strike_autocomplete)
+    @app_commands.autocomplete(strike=strike_autocomplete, region=region_autocomplete)
     @app_commands.guild_only()
     async def top(
         self,
@@ -115,35 +138,22 @@ class Figures(commands.Cog):
         strike: app_commands.Range[str, 1, 200] | None = None,
         region: app_commands.Range[str, 1, 100] | None = None,
         limit: app_commands.Range[int, 1, 25] = 10,
+        chart: bool = False,
     ) -> None:
         snap = await snapshot_with_figures(interaction)
         period = resolve_strike(snap, strike) if strike else None
-        if region:
-            regions = sorted({t.region for t in snap.trusts.values() if t.region})
-            match = [r for r in regions if r.lower() == region.strip().lower()] or [
-                r for r in regions if region.strip().lower() in r.lower()
-            ]
-            if len(match) != 1:
-                raise UserFacingError(
-                    f"No single region matches “{shown(region)}”. Regions: {', '.join(regions)}."
-                )
-            region = match[0]
-        rows = snap.league(period.id if period else None, region)[:limit]
+        region = resolve_region_option(region) if region else None
+        rows, none = fold_league(snap.league(period.id if period else None, region), limit)
         scope = (
             period_label(period.start, period.end) if period else "all strikes since December 2022"
         )
         title = f"Top {len(rows)} trusts: {scope}" + (f", {region}" if region else "")
-        await interaction.response.send_message(embed=render.league_embed(rows, title))
-
-    @top.autocomplete("region")
-    async def _region_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        snap = await self.bot.snapshots.snapshot()
-        regions = sorted({t.region for t in snap.trusts.values() if t.region})
-        return [
-            app_commands.Choice(name=r, value=r) for r in regions if current.lower() in r.lower()
-        ][:25]
+        embed = render.league_embed(rows, title, none)
+        if chart:
+            published = latest_published(snap, period.id if period else None)
+            await self._answer(interaction, embed, top_chart, rows, title, published=published)
+            return
+        await interaction.response.send_message(self.bot.snapshots.stale_note, embed=embed)
 
     @app_commands.command(description="Every trust's figures as a CSV file")
     @app_commands.describe(strike="One strike (default: all strikes)")

@@ -92,6 +92,9 @@ class TrustIndex:
 
     def resolve(self, query: str) -> tuple[Trust | None, list[TrustMatch]]:
         """The trust a query means when that is clear ("Royal" is not), and the ranked candidates."""
+        exact = self.get(query)
+        if exact:  # what autocomplete sends: an org code wins outright, no search needed
+            return exact, [TrustMatch(exact, EXACT + 10.0, exact.org_code)]
         matches = self.search(query, limit=5)
         if not matches:
             return None, []

@@ -5,6 +5,7 @@ Used by the end-to-end tests and the benchmarks, so both check the store against
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -58,15 +59,27 @@ def serve(
     table_days: list[date] | None = None,
     suffix: str = "",
     published: str | None = None,
+    staff: wb.PublishedPeak | bool = False,
+    staff_silent: Iterable[str] | None = None,
+    zero: Iterable[str] = (),
     **options,
 ) -> Served:
     """Serve one release of a strike; the table's days default to all but the last (action that
     ends at 07:00 leaves its last day without figures). `published` overrides the file's date,
-    e.g. for a revised file."""
+    e.g. for a revised file.
+
+    `staff` gives the release a workforce part (England's published peak when it is one; pass
+    `workforce="wide"` or another layout in options to write it); `staff_silent` are the trusts
+    that make no workforce return (by default a tenth of them, chosen by the seed)."""
     start, end = strike.start, strike.end
     published = published or strike.published
     table = table_days or (days(start, end)[:-1] or [start])
     release = wb.make_release(trusts, table, seed, missing=0.03)
+    for code in zero:  # trusts the strike did not touch: a row of zeros, not a missing return
+        release.figures[code] = {day: (0, 0) for day in table}
+    if staff:
+        peak = staff if isinstance(staff, wb.PublishedPeak) else None
+        wb.add_workforce(release, seed, peak=peak, silent=staff_silent)
     if link_text is None:
         link_text = (
             f"Industrial action {wb.default_title([start, end]).removeprefix('Industrial action ')}"
