@@ -15,15 +15,14 @@ import discord
 
 from bot.app import open_store_as_it_is
 from bot.discord_app.runner import point_at_discord
-from bot.domain.alerts import AlertSettings
+from bot.domain.alerts import AlertSettings, ChannelKind, Destination
 from bot.domain.ports import Store
+from bot.domain.regions import subject_region
 from bot.errors import StoreError
 from bot.nhs.fetch import make_client
 from bot.services.doctor import Check, Status, source_check, store_checks
 from bot.settings import Settings
-from cogs.util import NEEDED_PERMISSIONS
-
-POSTABLE = {0: "text", 5: "announcement", 10: "thread", 11: "thread", 12: "thread"}
+from cogs.destinations import needed
 
 
 async def run_checks(settings: Settings) -> list[Check]:
@@ -85,71 +84,127 @@ async def discord_checks(settings: Settings, store: Store | None) -> list[Check]
                 Check(Status.WARN, "servers", "no server has chosen an alert channel yet")
             )
         for _, alert_settings in sorted(servers.items()):
-            checks.append(await _server_check(http, int(me["id"]), alert_settings))
+            checks += await _server_checks(http, int(me["id"]), alert_settings)
         return checks
     finally:
         await http.close()
 
 
-async def _server_check(http: discord.http.HTTPClient, bot_id: int, s: AlertSettings) -> Check:
+CHANNEL_KINDS = {
+    0: ChannelKind.TEXT,
+    5: ChannelKind.ANNOUNCEMENT,
+    10: ChannelKind.THREAD,
+    11: ChannelKind.THREAD,
+    12: ChannelKind.THREAD,
+}
+
+
+def _destinations(s: AlertSettings) -> list[tuple[str, Destination]]:
+    """Every channel the server's alerts may go to: its alert channel, then each subject's."""
+    found = [("alert channel", s.server_destination)] if s.server_destination else []
+    for subject, own in sorted(s.channels.items()):
+        region = subject_region(subject)
+        found.append((f"channel for {region or subject}", own))
+    return found
+
+
+async def _server_checks(
+    http: discord.http.HTTPClient, bot_id: int, s: AlertSettings
+) -> list[Check]:
     subject = f"server {s.guild_id}"
-    channel_id = s.channel_id
-    assert channel_id is not None
     try:
         guild = await http.get_guild(s.guild_id, with_counts=False)
         subject = f"server {guild['name']} ({s.guild_id})"
         member = await http.get_member(s.guild_id, bot_id)
-        channel = await http.get_channel(channel_id)
+    except discord.NotFound:
+        return [Check(Status.FAIL, subject, "the bot is no longer in this server: invite it again")]
+    except (aiohttp.ClientError, OSError, discord.HTTPException) as exc:
+        return [Check(Status.WARN, subject, f"could not ask Discord about it: {exc}")]
+    checks = []
+    for label, where in _destinations(s):
+        if where.gone:
+            checks.append(
+                Check(
+                    Status.WARN,
+                    subject,
+                    f"the {label} ({where.channel_id}) was deleted: its alerts go to the server's"
+                    " alert channel until an admin picks another with /track",
+                )
+            )
+            continue
+        checks.append(await _channel_check(http, guild, member, s, subject, label, where))
+    return checks
+
+
+async def _channel_check(
+    http: discord.http.HTTPClient,
+    guild: dict[str, Any],
+    member: dict[str, Any],
+    s: AlertSettings,
+    subject: str,
+    label: str,
+    where: Destination,
+) -> Check:
+    try:
+        channel = await http.get_channel(where.channel_id)
+        # A thread's permissions are its parent channel's.
+        parent = (
+            await http.get_channel(channel["parent_id"])
+            if channel.get("type") in (10, 11, 12)
+            else channel
+        )
     except discord.NotFound:
         return Check(
             Status.FAIL,
             subject,
-            f"alert channel {channel_id} is gone, or the bot left the server:"
-            " an admin picks a channel with /alerts channel",
+            f"the {label} ({where.channel_id}) is gone: an admin picks another"
+            " (/alerts channel, or /track for a subject's channel)",
         )
     except discord.Forbidden:
         return Check(
             Status.FAIL,
             subject,
-            f"the bot cannot see alert channel {channel_id}: give it View Channel there",
+            f"the bot cannot see the {label} ({where.channel_id}): give it View Channel there",
         )
     except (aiohttp.ClientError, OSError, discord.HTTPException) as exc:
-        return Check(Status.WARN, subject, f"could not ask Discord about it: {exc}")
-    name = f"#{channel.get('name', channel_id)}"
-    if channel.get("type") not in POSTABLE:
+        return Check(Status.WARN, subject, f"could not ask Discord about the {label}: {exc}")
+    name = f"#{channel.get('name', where.channel_id)}"
+    kind = CHANNEL_KINDS.get(channel.get("type"))
+    if kind is None:
         return Check(
             Status.FAIL,
             subject,
-            f"{name} is not a text or announcement channel: pick another with /alerts channel",
+            f"the {label} {name} is not a text or announcement channel or a thread: pick another",
         )
-    perms = channel_permissions(guild, member, channel)
-    missing = [label for attr, label, _ in NEEDED_PERMISSIONS if not getattr(perms, attr)]
+    perms = channel_permissions(guild, member, parent)
+    missing = [label_ for attr, label_ in needed(kind, s.charts) if not getattr(perms, attr)]
     if missing:
         return Check(
             Status.FAIL,
             subject,
-            f"missing {', '.join(missing)} in {name}: give the bot's role"
+            f"missing {', '.join(missing)} in {name} (the {label}): give the bot's role"
             f" {' and '.join(missing)} there (alerts to it fail until then)",
         )
-    detail = f"{POSTABLE[channel['type']]} channel {name}: can see and post"
-    if s.role_id:
-        role = next((r for r in guild["roles"] if int(r["id"]) == s.role_id), None)
-        if role is None:
-            return Check(
-                Status.WARN,
-                subject,
-                f"{detail}; the pinged role {s.role_id} no longer exists:"
-                " pick another with /alerts role",
-            )
-        if not (role.get("mentionable") or perms.mention_everyone):
-            return Check(
-                Status.WARN,
-                subject,
-                f"{detail}; the bot cannot ping @{role['name']}: make the role mentionable,"
-                f" or give the bot Mention @everyone, @here and All Roles in {name}",
-            )
-        detail += f"; pings @{role['name']}"
-    return Check(Status.OK, subject, detail)
+    detail = f"the {label} {name} ({kind}): can see and post"
+    if kind == ChannelKind.ANNOUNCEMENT:
+        detail += ", and publish its own alerts"
+    if not s.role_id:
+        return Check(Status.OK, subject, detail)
+    role = next((r for r in guild["roles"] if int(r["id"]) == s.role_id), None)
+    if role is None:
+        return Check(
+            Status.WARN,
+            subject,
+            f"{detail}; the pinged role {s.role_id} no longer exists: pick another with /alerts role",
+        )
+    if not (role.get("mentionable") or perms.mention_everyone):
+        return Check(
+            Status.WARN,
+            subject,
+            f"{detail}; the bot cannot ping @{role['name']}: make the role mentionable,"
+            f" or give the bot Mention @everyone, @here and All Roles in {name}",
+        )
+    return Check(Status.OK, subject, f"{detail}; pings @{role['name']}")
 
 
 def channel_permissions(

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from bot.domain.alerts import Destination
 from storage import open_store
 from tests.e2e.test_health import free_port
 from tests.fakediscord import FakeDiscord, make_guild, make_role
@@ -28,7 +29,7 @@ async def choose_channel(url: str, guild_id: int, channel_id: int, role_id: int)
 def deployment(tmp_path):
     guild = make_guild(
         name="Union branch",
-        channels=["strikes"],
+        channels=["strikes", "morecambe-bay"],
         roles=[make_role(name="Strike news", mentionable=True), "Quiet"],
     )
     with NHSReplica() as nhs, FakeDiscord([guild]) as fake:
@@ -61,7 +62,7 @@ def test_a_healthy_deployment_is_all_ok(deployment):
     subjects = [line.split(":")[0].split(None, 1)[1] for line in lines]
     assert subjects[:5] == ["settings", "database", "outbox", "NHS page", "token"], lines
     assert subjects[5].startswith("server Union branch"), lines
-    assert "text channel #strikes: can see and post" in lines[5]
+    assert "the alert channel #strikes (text): can see and post; pings @Strike news" in lines[5]
     assert env["DISCORD_TOKEN"] not in "\n".join(lines) + stderr
 
 
@@ -72,7 +73,7 @@ def test_a_channel_where_the_bot_lost_send_messages_fails(deployment):
     assert code == 1
     (server,) = [line for line in lines if "server Union branch" in line]
     assert server.startswith("FAIL  server Union branch")
-    assert "missing Send Messages in #strikes" in server, server
+    assert "missing Send Messages in #strikes (the alert channel)" in server, server
     assert sum(line.startswith("FAIL") for line in lines) == 1, lines
     checks = json.loads(strikewatch(env, "doctor", "--json", timeout=60).stdout)
     failing = [c for c in checks if c["status"] == "FAIL"]
@@ -90,6 +91,25 @@ def test_a_role_the_bot_cannot_ping_is_a_warning(deployment):
     assert code == 0  # alerts still arrive, without the ping
     (server,) = [line for line in lines if "server Union branch" in line]
     assert server.startswith("warn  ") and "cannot ping @Quiet" in server, server
+
+
+def test_a_subject_channel_is_checked_too(deployment):
+    env, fake, _ = deployment
+    own = fake.channel_id("morecambe-bay")
+
+    async def track_into_its_own_channel() -> None:
+        store = await open_store(env["DATABASE_URL"])
+        try:
+            await store.servers.track(fake.default_guild_id, "RTX", Destination(own))
+        finally:
+            await store.close()
+
+    asyncio.run(track_into_its_own_channel())
+    fake.deny_send(own)
+    code, lines, _ = doctor(env)
+    assert code == 1
+    (failing,) = [line for line in lines if line.startswith("FAIL")]
+    assert "missing Send Messages in #morecambe-bay (the channel for RTX)" in failing, lines
 
 
 def test_an_expired_token_fails_and_says_what_to_do(deployment):
