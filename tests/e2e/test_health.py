@@ -60,6 +60,12 @@ def test_healthz_follows_the_gateway_and_metrics_count_alerts_and_commands(world
     assert health["store"] == "sqlite" and health["servers"] == 2
 
     bot.wait_for_log("ready as")  # the first session has settled
+    (ready,) = [line for line in bot.log.splitlines() if "ready as" in line]
+    assert re.search(
+        r"ready as \S+: 2 servers, shards 0 of 1, store sqlite \S+alerts\.db,"
+        r" next poll \d{4}-\d\d-\d\d \d\d:\d\d UTC$",
+        ready,
+    ), ready
     w.fake.gateway_outage(True)
     assert w.fake.close_gateway(4000)
     status, body = wait_until(
