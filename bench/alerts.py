@@ -140,7 +140,7 @@ def main() -> None:
                 DATABASE_URL=f"sqlite:///{db}",
                 NHS_INDEX_URL="http://127.0.0.1:9/",
                 POLL_INTERVAL_MINUTES="1440",
-                LOG_LEVEL="INFO",  # for the "connected as ... to N servers" line
+                LOG_LEVEL="INFO",  # for the "ready as ...: N servers" line
                 **fake.env(),
             )
             started = time.monotonic()
@@ -157,7 +157,7 @@ def main() -> None:
                 else:
                     sys.exit(f"no READY after 120 s; bot log:\n{bot.log[-3000:]}")
                 gateway_done = time.monotonic() - started
-                bot.wait_for_log(f"to {n} servers", timeout=120)
+                bot.wait_for_log(f": {n} servers, shards", timeout=120)
                 bot_ready = time.monotonic() - started
                 if not args.before_start:
                     stored_at, england = asyncio.run(store_release(db))
@@ -208,7 +208,7 @@ def main() -> None:
     )
     print(
         f"startup: fake sent READY + {n} GUILD_CREATE after {gateway_done:.1f} s;"
-        f" bot ready ('connected ... to {n} servers') after {bot_ready:.1f} s"
+        f" bot ready ('ready as ...: {n} servers') after {bot_ready:.1f} s"
     )
     t0 = first_msgs[0] if args.before_start and first_msgs else stored_at
     if first_msgs:

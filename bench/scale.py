@@ -352,7 +352,7 @@ class Deployment:
             NHS_INDEX_URL="http://127.0.0.1:9/",
             POLL_INTERVAL_MINUTES="1440",
             SHARD_COUNT=str(SHARD_COUNT),
-            LOG_LEVEL="INFO",  # "connected ... to N servers", courier passes, role changes
+            LOG_LEVEL="INFO",  # "ready as ...: N servers", courier passes, role changes
             **self.fake.env(),
         )
         started = time.monotonic()
@@ -376,7 +376,7 @@ class Deployment:
             servers = len(self.guilds_of(spec))
             try:
                 bot.wait_for_log(
-                    f"to {servers} servers", timeout=max(5, deadline - time.monotonic())
+                    f": {servers} servers, shards", timeout=max(5, deadline - time.monotonic())
                 )
             except AssertionError as exc:
                 raise BenchError(f"{self.label}: shards {spec}: {str(exc)[-2000:]}") from None
@@ -563,7 +563,7 @@ def sqlite_baseline(d: Deployment, tmp: Path, calls: int) -> dict:
     bot = BotProcess(env, tmp / "a-sqlite.log").start()
     try:
         try:
-            bot.wait_for_log(f"to {d.n} servers", timeout=STARTUP_SECONDS)
+            bot.wait_for_log(f": {d.n} servers, shards", timeout=STARTUP_SECONDS)
         except AssertionError as exc:
             raise BenchError(f"SQLite bot: {str(exc)[-2000:]}") from None
         sample = [g for spec in PROCESSES for g in spread(d.guilds_of(spec), calls // 2)]
