@@ -24,6 +24,8 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+AHEAD = 2  # workbooks parsed ahead of the one being written (memory: AHEAD parsed at most)
+
 
 class OutcomeKind(StrEnum):
     NEW = "new"
@@ -308,16 +310,18 @@ class Ingestor:
             url = path.resolve().as_uri()
             published = published_date(url, None, datetime.fromtimestamp(modified, UTC).date())
             loaded.append((data, Source(url, path.name, published)))
-        # Parse the next workbook in a thread while this one is written: SQLite releases the GIL.
-        upcoming = (
-            asyncio.ensure_future(asyncio.to_thread(self._read, *loaded[0])) if loaded else None
-        )
+        # Parse ahead in threads while one workbook is written: SQLite and calamine's reading
+        # release the GIL, so parsing and writing overlap. Stored in order, one at a time.
+        parsing = [
+            asyncio.ensure_future(asyncio.to_thread(self._read, *item)) for item in loaded[:AHEAD]
+        ]
         for i in range(len(loaded)):
-            assert upcoming is not None
             progress(len(outcomes), len(paths), loaded[i][1].link_text)
-            read = await upcoming
-            if i + 1 < len(loaded):
-                upcoming = asyncio.ensure_future(asyncio.to_thread(self._read, *loaded[i + 1]))
+            read = await parsing[i]
+            if i + AHEAD < len(loaded):
+                parsing.append(
+                    asyncio.ensure_future(asyncio.to_thread(self._read, *loaded[i + AHEAD]))
+                )
             outcomes.append(await self._store(read))
         progress(len(outcomes), len(paths), "")
         return outcomes
