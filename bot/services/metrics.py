@@ -109,6 +109,11 @@ class Metrics:
             registry=r,
         )
         self.sent = Counter("strikewatch_alerts_sent", "Alerts delivered to Discord", registry=r)
+        self.published = Counter(
+            "strikewatch_alerts_published",
+            "Alerts published (crossposted) from announcement channels to their followers",
+            registry=r,
+        )
         self.failed = Counter(
             "strikewatch_alerts_failed",
             "Alerts that could not be delivered and will not be retried, by reason",
@@ -158,6 +163,7 @@ class Metrics:
 
     def record_delivery(self, report: DeliveryReport) -> None:
         self.sent.inc(report.sent)
+        self.published.inc(report.published)
         for cause, count in report.failed_by_cause.items():
             self.failed.labels(cause).inc(count)
         for cause, count in report.retried_by_cause.items():
