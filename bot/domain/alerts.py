@@ -223,11 +223,11 @@ class ReleaseFacts:
 
     @property
     def peak(self) -> str:
-        """England's peak of staff absent, for a digest ("" when the release counts no staff)."""
+        """England's peak of staff absent, for digests ("" when the release counts no staff)."""
         t = self.staff_absent
         if t is None or t.peak_day is None:
             return ""
-        return f"; {t.peak:,} staff absent at the peak ({date_label(t.peak_day)})"
+        return f"{t.peak:,} staff absent at the peak ({date_label(t.peak_day)})"
 
     @property
     def strike(self) -> str:
@@ -284,7 +284,7 @@ def digest_text(facts: ReleaseFacts, tracked: Iterable[str], after: dict[str, in
         )
     lines.append(
         f"- England: {number(facts.figures.get(ENGLAND))}; {after.get(ENGLAND, 0):,} since December 2022"
-        + facts.peak
+        + (f"; {facts.peak}" if facts.peak else "")
     )
     lines.append(_source(facts))
     return "\n".join(lines)
@@ -322,6 +322,8 @@ def region_digest_text(facts: ReleaseFacts, region: str, total: int) -> str:
         f"{rank}. {escape(facts.names.get(code, code))} ({code}): {figure:,}"
         for rank, (figure, code) in enumerate(top[:TOP_IN_DIGEST], start=1)
     ]
+    if facts.peak:
+        lines.append(f"- England: {facts.peak}")
     lines.append(_source(facts))
     return "\n".join(lines)
 

@@ -6,6 +6,7 @@ region), one release tells it each milestone once, on the trust's own route.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -21,6 +22,7 @@ from bot.domain.alerts import (
     plan,
     trust_routes,
 )
+from bot.domain.records import Turnout
 from bot.domain.regions import (
     REGIONS,
     RegionError,
@@ -167,6 +169,17 @@ def test_the_regional_digest_has_the_strike_total_the_running_total_and_the_top_
         "3. The Christie NHS Foundation Trust (RBV): 63",
         "Source: NHS England, https://nhs.example/r7.xlsx",
     ]
+
+
+def test_the_regional_digest_names_englands_peak_of_staff_absent_when_the_release_counts_it():
+    listener = server(regions=frozenset({"North West"}), trust_every=0, region_every=0, digest=True)
+    counted = replace(
+        facts(THIS),
+        staff_absent=Turnout(((date(2023, 10, 2), 20_000), (date(2023, 10, 3), 27_137))),
+    )
+    (digest,) = plan(counted, BEFORE, AFTER, [listener], set())
+    lines = digest.body.splitlines()
+    assert lines[-2] == "- England: 27,137 staff absent at the peak (3 Oct 2023)"
 
 
 def test_no_regional_digest_without_the_digest_on():
