@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 
@@ -69,6 +69,15 @@ def now_iso() -> str:
 def iso(when: datetime | None) -> str:
     """An aware datetime as the store keeps it (UTC, ISO 8601); None means now."""
     return when.astimezone(UTC).isoformat(timespec="seconds") if when else now_iso()
+
+
+class IsoDays(dict[date | None, str]):
+    """Day -> the ISO text the store keeps ('' for no day), each worked out once: a release's
+    thousand rows share a handful of days."""
+
+    def __missing__(self, day: date | None) -> str:
+        text = self[day] = day.isoformat() if day else ""
+        return text
 
 
 def as_dict(row: Row) -> Mapping[str, Any]:

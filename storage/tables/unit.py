@@ -17,7 +17,7 @@ from bot.domain.records import (
     Workforce,
 )
 from bot.domain.trust_names import KnownTrust, Naming
-from storage.engines import Session, now_iso
+from storage.engines import IsoDays, Session, now_iso
 from storage.tables import rows
 from storage.tables.alerts import write_alerts
 from storage.tables.figures import one_of, read_figures
@@ -35,7 +35,17 @@ SAVE_RELEASE = (
     " status = excluded.status, error = excluded.error, period_id = excluded.period_id,"
     " sheet = excluded.sheet, shape = excluded.shape, england_inpatient = excluded.england_inpatient,"
     " england_outpatient = excluded.england_outpatient, validation = excluded.validation"
-    " RETURNING *"
+    # Whether the row already holds figures or a workforce part (the same bytes stored before):
+    # a new release has nothing to replace, so its saves skip their DELETEs.
+    " RETURNING *, EXISTS (SELECT 1 FROM figures WHERE release_id = releases.id) AS had_figures,"
+    " EXISTS (SELECT 1 FROM workforce_parts WHERE release_id = releases.id) AS had_workforce"
+)
+# The servers with somewhere to post (an alert channel, or a subject's own channel), each with
+# its settings row where it has one (a server may have only a subject channel).
+AUDIENCE = (
+    "SELECT a.guild_id AS audience_id, s.* FROM (SELECT guild_id FROM guild_settings"
+    " WHERE alert_channel_id IS NOT NULL UNION SELECT guild_id FROM subject_channels) AS a"
+    " LEFT JOIN guild_settings AS s ON s.guild_id = a.guild_id ORDER BY a.guild_id"
 )
 
 
@@ -44,22 +54,21 @@ class Unit:
 
     def __init__(self, session: Session) -> None:
         self._db = session
+        # (release id, "figures" | "workforce"): parts a release saved here did not hold yet.
+        self._nothing_held: set[tuple[int, str]] = set()
 
     # -- what planning reads ----------------------------------------------------------------------
 
     async def audience(self) -> list[AlertSettings]:
         """Every server with somewhere to post: its alert channel, or a subject's own channel."""
+        found = await self._db.fetch(AUDIENCE)
+        if not found:
+            return []  # no server to alert (a fresh store): its subjects need no reading
         subjects = await read_subjects(self._db)
-        found = {
-            r["guild_id"]: r
-            for r in await self._db.fetch(
-                "SELECT * FROM guild_settings WHERE alert_channel_id IS NOT NULL"
-                " OR guild_id IN (SELECT guild_id FROM subject_channels)"
-            )
-        }
-        guilds = {g for g, r in found.items() if r["alert_channel_id"] is not None}
-        guilds |= set(subjects.channels)
-        return [subjects.settings(found.get(g), g) for g in sorted(guilds)]
+        return [
+            subjects.settings(r if r["guild_id"] is not None else None, r["audience_id"])
+            for r in found
+        ]
 
     async def ingested(self) -> list[Release]:
         found = await self._db.fetch("SELECT * FROM releases WHERE status = 'ingested'")
@@ -122,17 +131,30 @@ class Unit:
                 release.validation,
             ),
         )
-        return rows.release(found[0])
+        saved = rows.release(found[0])
+        if not found[0]["had_figures"]:
+            self._nothing_held.add((saved.id, "figures"))
+        if not found[0]["had_workforce"]:
+            self._nothing_held.add((saved.id, "workforce"))
+        return saved
+
+    def _may_hold(self, release_id: int, part: str) -> bool:
+        """Whether the release may hold rows of the part already: not when it held none as this
+        unit saved it (asked once; after the first save it holds some)."""
+        key = (release_id, part)
+        if key in self._nothing_held:
+            self._nothing_held.discard(key)
+            return False
+        return True
 
     async def save_figures(self, release_id: int, figures: Iterable[FigureLike]) -> None:
         """The release's rows, replacing any it had (the same bytes stored before as skipped)."""
-        params = [
-            (release_id, f.org_code, f.day.isoformat() if f.day else "", f.inpatient, f.outpatient)
-            for f in figures
-        ]
+        days = IsoDays()
+        params = [(release_id, f.org_code, days[f.day], f.inpatient, f.outpatient) for f in figures]
         if not params:
             return
-        await self._db.execute("DELETE FROM figures WHERE release_id = ?", (release_id,))
+        if self._may_hold(release_id, "figures"):
+            await self._db.execute("DELETE FROM figures WHERE release_id = ?", (release_id,))
         await self._db.insert_rows(
             "figures", ("release_id", "org_code", "day", "inpatient", "outpatient"), params
         )
@@ -140,7 +162,9 @@ class Unit:
     async def save_workforce(
         self, release_id: int, part: Workforce, rows: Iterable[StaffLike]
     ) -> None:
-        await save_workforce(self._db, release_id, part, rows)
+        await save_workforce(
+            self._db, release_id, part, rows, replace=self._may_hold(release_id, "workforce")
+        )
 
     async def known_trusts(self) -> dict[str, KnownTrust]:
         found = await self._db.fetch("SELECT org_code, name, name_as_of, region FROM trusts")

@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.domain.ports import StaffLike
 from bot.domain.records import StaffAbsentRow, Workforce
-from storage.engines import Engine, Session
+from storage.engines import Engine, IsoDays, Session
 from storage.tables.figures import one_of
 
 
@@ -68,11 +68,18 @@ class WorkforceParts:
 
 
 async def save_workforce(
-    database: Session, release_id: int, part: Workforce, rows: Iterable[StaffLike]
+    database: Session,
+    release_id: int,
+    part: Workforce,
+    rows: Iterable[StaffLike],
+    *,
+    replace: bool = True,
 ) -> None:
-    """The release's workforce part, replacing any it had (the same bytes stored before)."""
-    for table in ("staff_absent", "workforce_days", "workforce_parts"):
-        await database.execute(f"DELETE FROM {table} WHERE release_id = ?", (release_id,))
+    """The release's workforce part, replacing any it had (the same bytes stored before);
+    `replace=False`: the release is known to have none."""
+    if replace:
+        for table in ("staff_absent", "workforce_days", "workforce_parts"):
+            await database.execute(f"DELETE FROM {table} WHERE release_id = ?", (release_id,))
     await database.execute(
         "INSERT INTO workforce_parts (release_id, status, note, sheet, shape, staff_group,"
         " validation) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -88,6 +95,7 @@ async def save_workforce(
     )
     if not part.read:
         return
+    days = IsoDays()
     await database.insert_rows(
         "workforce_days",
         ("release_id", "day", "england"),
@@ -96,5 +104,5 @@ async def save_workforce(
     await database.insert_rows(
         "staff_absent",
         ("release_id", "org_code", "day", "absent"),
-        [(release_id, r.org_code, r.day.isoformat(), r.absent) for r in rows],
+        [(release_id, r.org_code, days[r.day], r.absent) for r in rows],
     )

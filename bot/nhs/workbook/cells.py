@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from bot.domain.dates import date_in_cell
 
@@ -134,3 +135,17 @@ def is_aggregate_name(v: object) -> bool:
     if "region" in s or "total" in s and s.lstrip().startswith("total"):
         return True
     return "england" in s and norm(s) in ENGLAND
+
+
+# Cached: a workbook repeats each trust's cells on every day, in each measure and in both parts,
+# and the trusts are the same in every workbook.
+@lru_cache(maxsize=8192)
+def org_code(code: object, name: object) -> str | None:
+    """A row's trust code: the code cell's, tidied, when it is one and the name cell (None when
+    the table has no name column) does not label a region subtotal or England's total."""
+    if code.__class__ is not str:
+        return None
+    text = code.strip().upper()  # type: ignore[union-attr]
+    if not TRUST_CODE.fullmatch(text) or text in NOT_CODES or is_aggregate_name(name):
+        return None
+    return text

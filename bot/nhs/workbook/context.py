@@ -7,13 +7,11 @@ from datetime import date
 from bot.domain.figures import plus
 from bot.nhs.workbook.cells import (
     ENGLAND,
-    NOT_CODES,
-    TRUST_CODE,
     BadFigure,
     col,
     figure_value,
-    is_aggregate_name,
     norm,
+    org_code,
     text_value,
 )
 from bot.nhs.workbook.layout import CODE, NAME, REGION, Layout
@@ -32,6 +30,9 @@ class SheetParser:
         self.sheet = sheet
         self.rows = rows
         self.layout = layout
+        # Looked up once: trust_code runs on every row.
+        self._code_col = layout.ids[CODE]
+        self._name_col = layout.ids.get(NAME)
         self.warnings: list[str] = []
         self.england: tuple[int | None, int | None] | None = None
 
@@ -64,16 +65,8 @@ class SheetParser:
         )
 
     def trust_code(self, row: list) -> str | None:
-        v = row[self.layout.ids[CODE]]
-        if v.__class__ is not str:
-            return None
-        code = v.strip().upper()
-        if not TRUST_CODE.fullmatch(code) or code in NOT_CODES:
-            return None
-        name_col = self.layout.ids.get(NAME)
-        if name_col is not None and is_aggregate_name(row[name_col]):
-            return None
-        return code
+        name_col = self._name_col
+        return org_code(row[self._code_col], None if name_col is None else row[name_col])
 
     def is_england(self, row: list) -> bool:
         for role in (CODE, NAME, REGION):
@@ -83,12 +76,6 @@ class SheetParser:
                 if v.__class__ is str and v and norm(v) in ENGLAND:
                     return True
         return False
-
-    def figure(self, row: list, i: int, c: int) -> int | None:
-        try:
-            return figure_value(row[c])
-        except BadFigure as e:
-            raise self.cell_error(i, c, str(e)) from None
 
     def figures(self, row: list, i: int, cols: tuple[int, ...]) -> int | None:
         total = None

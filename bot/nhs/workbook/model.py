@@ -57,6 +57,12 @@ class WorkforceTable:
     rows: list[StaffRow]
     england_row: dict[date, int | None] | None  # the file's England row per day, if it has one
     warnings: list[str] = field(default_factory=list)
+    # The England row against the trusts' sum: set at construction, as the parser's warning,
+    # ingest and inspect all ask for it.
+    validation: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.validation = turnout.cross_check(self.stated, self.rows)
 
     @property
     def stated(self) -> tuple[tuple[date, int | None], ...]:
@@ -68,10 +74,6 @@ class WorkforceTable:
     def england(self) -> Turnout:
         """England per day: the England row where it states the day, else the trusts' sum."""
         return turnout.england(self.stated, self.rows)
-
-    @property
-    def validation(self) -> str:
-        return turnout.cross_check(self.stated, self.rows)
 
     def describe(self) -> str:
         trusts = {r.org_code for r in self.rows}

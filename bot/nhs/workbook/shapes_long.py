@@ -7,14 +7,28 @@ from datetime import date
 from bot.domain.figures import plus
 from bot.nhs.workbook.cells import as_date, norm, show
 from bot.nhs.workbook.context import SheetParser
-from bot.nhs.workbook.layout import DATE, IN, MEASURE, NAME, OUT, REGION, VALUE, label_role
+from bot.nhs.workbook.layout import (
+    DATE,
+    IN,
+    MEASURE,
+    NAME,
+    OUT,
+    REGION,
+    VALUE,
+    Layout,
+    label_role,
+)
 from bot.nhs.workbook.model import TrustRow
 
 
 class _Long(SheetParser):
+    def __init__(self, filename: str, sheet: str, rows: list[list], layout: Layout) -> None:
+        super().__init__(filename, sheet, rows, layout)
+        self._date_col = layout.ids.get(DATE)  # looked up once: day_of runs on every row
+
     def day_of(self, row: list, i: int, cache: dict) -> tuple[bool, date | None]:
         """(usable, day); an unusable row has a blank or "total" date and is skipped."""
-        c = self.layout.ids.get(DATE)
+        c = self._date_col
         if c is None:
             return True, None
         v = row[c]
@@ -35,42 +49,47 @@ class LongByMeasure(_Long):
 
     def parse(self) -> list[TrustRow] | None:
         ids = self.layout.ids
-        mcol, vcol = ids[MEASURE], ids[VALUE]
+        mcol, vcols = ids[MEASURE], (ids[VALUE],)
         rows = self.rows
-        measures: dict[object, str | None] = {}
+        # A measure cell -> its role and its text stripped: the same few measures on every row.
+        measures: dict[str, tuple[str | None, str]] = {}
         dates: dict[object, date] = {}
         seen: dict[tuple[str, date | None, str], tuple[int, int | None]] = {}
         acc: dict[tuple[str, date | None], list] = {}
         england_seen: set[tuple[date | None, str]] = set()
         saw_measure = False
         skipped = 0
+        trust_code, day_of, figures = self.trust_code, self.day_of, self.figures
         for i in range(self.layout.bottom + 1, len(rows)):
             row = rows[i]
             mv = row[mcol]
-            role = measures.get(mv, "?") if mv.__class__ is str else None
-            if role == "?":
-                role = measures[mv] = label_role(mv)
+            if mv.__class__ is not str:
+                continue
+            measure = measures.get(mv)
+            if measure is None:
+                measure = measures[mv] = (label_role(mv), mv.strip())
+            role, name = measure
             if role is not IN and role is not OUT:
                 continue
             saw_measure = True
-            code = self.trust_code(row)
+            code = trust_code(row)
             if code is None:
                 if self.is_england(row):
-                    ok, day = self.day_of(row, i, dates)
-                    if ok and (day, mv.strip()) not in england_seen:
-                        england_seen.add((day, mv.strip()))
-                        val = self.figure(row, i, vcol)
+                    ok, day = day_of(row, i, dates)
+                    if ok and (day, name) not in england_seen:
+                        england_seen.add((day, name))
+                        val = figures(row, i, vcols)
                         if role is IN:
                             self.add_england(val, None)
                         else:
                             self.add_england(None, val)
                 continue
-            ok, day = self.day_of(row, i, dates)
+            ok, day = day_of(row, i, dates)
             if not ok:
                 skipped += 1
                 continue
-            val = self.figure(row, i, vcol)
-            key = (code, day, mv.strip())
+            val = figures(row, i, vcols)
+            key = (code, day, name)
             prev = seen.get(key)
             if prev is not None:
                 if prev[1] == val:
@@ -106,25 +125,26 @@ class LongByDay(_Long):
         england_days: set[date | None] = set()
         out: list[TrustRow] = []
         skipped = 0
+        trust_code, day_of, figures = self.trust_code, self.day_of, self.figures
         for i in range(self.layout.bottom + 1, len(rows)):
             row = rows[i]
-            code = self.trust_code(row)
+            code = trust_code(row)
             if code is None:
                 if self.is_england(row):
-                    ok, day = self.day_of(row, i, dates)
+                    ok, day = day_of(row, i, dates)
                     if ok and day not in england_days:
                         england_days.add(day)
                         self.add_england(
-                            self.figures(row, i, plan_in) if plan_in else None,
-                            self.figures(row, i, plan_out) if plan_out else None,
+                            figures(row, i, plan_in) if plan_in else None,
+                            figures(row, i, plan_out) if plan_out else None,
                         )
                 continue
-            ok, day = self.day_of(row, i, dates)
+            ok, day = day_of(row, i, dates)
             if not ok:
                 skipped += 1
                 continue
-            inp = self.figures(row, i, plan_in) if plan_in else None
-            outp = self.figures(row, i, plan_out) if plan_out else None
+            inp = figures(row, i, plan_in) if plan_in else None
+            outp = figures(row, i, plan_out) if plan_out else None
             if not self.first_sighting(seen, code, day, i, inp, outp):
                 continue
             out.append(

@@ -105,9 +105,12 @@ def _staff_measure(text: str) -> str | None:
 def _role(v: object) -> str | None:
     if v.__class__ is not str or not v:
         return None
-    if norm(v) in _GROUP_LABELS:  # type: ignore[arg-type]
-        return GROUP
-    return label_role(v)  # type: ignore[arg-type]
+    return _label_role(v)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=4096)
+def _label_role(text: str) -> str | None:
+    return GROUP if norm(text) in _GROUP_LABELS else label_role(text)
 
 
 def _blank(v: object) -> bool:
@@ -291,21 +294,23 @@ class StaffParser(_Long):
         name_col = self.layout.ids.get(NAME)
         seen: dict = {}
         out: list[StaffRow] = []
-        for i in range(self.found.bottom + 1, len(self.rows)):
-            row = self.rows[i]
-            code = self.trust_code(row)
+        rows = self.rows
+        trust_code, figures, ident = self.trust_code, self.figures, self.ident
+        for i in range(self.found.bottom + 1, len(rows)):
+            row = rows[i]
+            code = trust_code(row)
             if code is None:
                 if self.england_row is None and self.is_england(row):
-                    self.england_row = {d: self.figures(row, i, cs) for d, cs in groups}
+                    self.england_row = {d: figures(row, i, cs) for d, cs in groups}
                 continue
-            values = tuple((d, self.figures(row, i, cs)) for d, cs in groups)
-            name = self.ident(row, NAME)
+            values = [(d, figures(row, i, cs)) for d, cs in groups]
+            name = ident(row, NAME)
             if name is None and name_col is not None and all(v is None for _d, v in values):
                 continue  # a footnote word that happens to look like a code
             if not self._once(seen, (code,), i, values):
                 continue
-            region = self.ident(row, REGION)
-            out.extend(StaffRow(code, name, region, d, v) for d, v in values)
+            region = ident(row, REGION)
+            out += [StaffRow(code, name, region, d, v) for d, v in values]
         return out
 
     def _long(self) -> list[StaffRow] | None:
@@ -318,7 +323,7 @@ class StaffParser(_Long):
             for _d, _c, t in self.found.staff:
                 self._label(t)
         gcol = ids.get(GROUP)
-        measures: dict[object, str | None] = {}  # a measure cell -> its label if it is staff's
+        measures: dict[str, str] = {}  # a measure cell -> its label if it is staff's, else ""
         dates: dict[object, date] = {}
         seen: dict = {}
         acc: dict[tuple[str, date], list] = {}
@@ -326,6 +331,7 @@ class StaffParser(_Long):
         england_seen: set[tuple] = set()
         saw_staff = not by_measure
         rows = self.rows
+        trust_code, day_of, figures, once = self.trust_code, self.day_of, self.figures, self._once
         for i in range(self.found.bottom + 1, len(rows)):
             row = rows[i]
             what = ""
@@ -333,28 +339,28 @@ class StaffParser(_Long):
                 mv = row[mcol]  # type: ignore[index]
                 if mv.__class__ is not str:
                     continue
-                if mv not in measures:
-                    measures[mv] = _staff_measure(mv)  # type: ignore[arg-type]
-                    self._label(measures[mv] or "")
-                what = measures[mv]  # type: ignore[assignment]
+                what = measures.get(mv)  # type: ignore[assignment]
+                if what is None:
+                    what = measures[mv] = _staff_measure(mv) or ""  # type: ignore[arg-type]
+                    self._label(what)
                 if not what:
                     continue
                 saw_staff = True
             group = text_value(row[gcol]) if gcol is not None else None
-            code = self.trust_code(row)
+            code = trust_code(row)
             if code is None:
                 if self.is_england(row):
-                    ok, day = self.day_of(row, i, dates)
+                    ok, day = day_of(row, i, dates)
                     if ok and day is not None and (day, what, group) not in england_seen:
                         england_seen.add((day, what, group))
                         held = self.england_row = self.england_row or {}
-                        held[day] = plus(held.get(day), self.figures(row, i, cols))
+                        held[day] = plus(held.get(day), figures(row, i, cols))
                 continue
-            ok, day = self.day_of(row, i, dates)
+            ok, day = day_of(row, i, dates)
             if not ok or day is None:
                 continue
-            value = self.figures(row, i, cols)
-            if not self._once(seen, (code, day, what, group), i, value):
+            value = figures(row, i, cols)
+            if not once(seen, (code, day, what, group), i, value):
                 continue
             if group:
                 self._label(group, self.groups)
