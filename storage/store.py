@@ -48,6 +48,10 @@ class SQLStore:
         self.state = State(engine)
         self.roles = Roles(engine)
 
+    @property
+    def writes(self) -> int:
+        return self.engine.writes
+
     async def close(self) -> None:
         await self.engine.close()
 

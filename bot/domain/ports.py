@@ -220,6 +220,7 @@ class Store(Protocol):
     roles: RolePort
     kind: str  # "sqlite" or "postgres": whether several processes may share the store
     name: str  # which database, fit for a log line (never a password)
+    writes: int  # writes this process committed to the store (grows with each)
 
     def transaction(self) -> AbstractAsyncContextManager[Unit]: ...
     async def pending_migrations(self) -> list[str]: ...

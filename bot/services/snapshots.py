@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 STAMP_SECONDS = 1.5  # an interaction must be answered within 3 s
 # Answers this close together share one check of the store: a burst of commands asks once, and a
-# release stored elsewhere still shows within a quarter of a second.
+# release stored by another process still shows within a quarter of a second (one stored by this
+# process shows at once).
 FRESH_SECONDS = 0.25
 
 
@@ -37,18 +38,21 @@ class SnapshotCache:
         self._unreachable_since: float | None = None  # wall-clock time of the first failure
         self.rebuilds = 0
         self._checked = float("-inf")  # monotonic time of the last check that the store answered
+        self._writes = -1  # the store's count of this process's writes at that check
 
     async def snapshot(self) -> Snapshot:
         fresh = time.monotonic() - self._checked < FRESH_SECONDS
-        if fresh and self._snapshot is not None and self._unreachable_since is None:
+        unchanged = self.store.writes == self._writes
+        if fresh and unchanged and self._snapshot is not None and self._unreachable_since is None:
             return self._snapshot
+        writes = self.store.writes
         try:
             async with asyncio.timeout(STAMP_SECONDS):
                 stamp = await self.store.releases.data_stamp()
             if self._snapshot is None or self._snapshot.stamp != stamp:
                 self._snapshot = await self._build(stamp)
                 self.rebuilds += 1
-            self._checked = time.monotonic()
+            self._checked, self._writes = time.monotonic(), writes
         except (StoreError, TimeoutError) as exc:
             if self._snapshot is None:
                 raise

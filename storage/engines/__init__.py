@@ -40,6 +40,8 @@ class Session(Protocol):
 class Engine(Session, Protocol):
     dialect: str  # "sqlite" or "postgres": picks the migration files that differ
     name: str  # the database as messages name it (never with a password)
+    # Writes this process committed through the engine: a free in-process "something changed".
+    writes: int
 
     def transaction(self, *, serial: bool = False) -> AbstractAsyncContextManager[Session]:
         """One transaction. `serial`: also wait for every other serial transaction in the

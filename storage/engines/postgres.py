@@ -107,6 +107,7 @@ class _Session:
                 status = await conn.execute(numbered(sql), *params)
         except DRIVER_ERRORS as exc:
             raise self._engine.error(exc) from exc
+        self._wrote()
         last = status.rsplit(" ", 1)[-1]
         return int(last) if last.isdigit() else 0
 
@@ -119,6 +120,7 @@ class _Session:
                 await conn.executemany(numbered(sql), rows)
         except DRIVER_ERRORS as exc:
             raise self._engine.error(exc) from exc
+        self._wrote()
 
     async def insert_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -132,6 +134,12 @@ class _Session:
             raise self._engine.error(exc) from exc
         except (TypeError, ValueError) as exc:  # a value the column's type cannot take
             raise StoreError(f"PostgreSQL {self._engine.name}: a row for {table}: {exc}") from exc
+        self._wrote()
+
+    def _wrote(self) -> None:
+        """Outside a transaction a statement commits by itself; inside, the commit counts."""
+        if self._conn is None:
+            self._engine.writes += 1
 
 
 class PostgresEngine(_Session):
@@ -141,6 +149,7 @@ class PostgresEngine(_Session):
         super().__init__(self, None)
         self.pool = pool
         self.name = display_name(url)
+        self.writes = 0
 
     @classmethod
     async def open(cls, url: str, *, max_connections: int = 10) -> PostgresEngine:
@@ -188,6 +197,7 @@ class PostgresEngine(_Session):
                 yield _Session(self, conn)
         except DRIVER_ERRORS as exc:
             raise self.error(exc) from exc
+        self.writes += 1
 
     async def migrate(self, version: int, name: str, sql: str) -> None:
         """Under an advisory lock, so two processes starting together migrate once."""

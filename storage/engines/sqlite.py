@@ -68,6 +68,7 @@ class SQLiteEngine:
         # One connection, many coroutines: transactions on it must take turns.
         self._write_lock = asyncio.Lock()
         self._tx = _Statements(db, self._error)
+        self.writes = 0
 
     @classmethod
     async def open(cls, path: str) -> SQLiteEngine:
@@ -103,17 +104,21 @@ class SQLiteEngine:
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         async with self._write_lock:
-            return await self._tx.execute(sql, params)
+            changed = await self._tx.execute(sql, params)
+            self.writes += 1
+            return changed
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self._write_lock:
             await self._tx.executemany(sql, rows)
+            self.writes += 1
 
     async def insert_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
         async with self._write_lock:
             await self._tx.insert_rows(table, columns, rows)
+            self.writes += 1
 
     @asynccontextmanager
     async def transaction(self, *, serial: bool = False) -> AsyncIterator[_Statements]:
@@ -133,6 +138,7 @@ class SQLiteEngine:
             except BaseException:
                 await self._rollback()
                 raise
+            self.writes += 1
 
     async def _rollback(self) -> None:
         try:
