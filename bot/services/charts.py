@@ -326,18 +326,11 @@ def _running_total_figure(title: str, story: _Story) -> Figure:
             )
         )
     if not shown:
-        ax.text(
-            0.5,
-            0.5,
+        _note(
+            ax,
             "No figures reported yet"
             if not story.periods
             else "No figures reported for these strikes",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=TEXT_PT,
-            color=MUTED,
-            gid="note",
         )
     _arrange(figure, handles)
     return figure
@@ -461,17 +454,7 @@ def top_figure(rows: Sequence[LeagueRow], title: str, *, published: date | None 
     else:
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
-        ax.text(
-            0.5,
-            0.5,
-            "No trust has figures for this choice",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=TEXT_PT,
-            color=MUTED,
-            gid="note",
-        )
+        _note(ax, "No trust has figures for this choice")
     ax.xaxis.set_visible(False)  # the values are written at the bars' ends
     ax.tick_params(axis="y", length=0, pad=6)
     for side in ("top", "right", "bottom"):
@@ -592,6 +575,21 @@ def _png(figure: Figure, title: str) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=DPI, metadata={"Title": title, "Software": "Strikewatch"})
     return out.getvalue()
+
+
+def _note(ax: Axes, text: str) -> None:
+    """Said in the middle of an empty plot, so an empty chart explains itself."""
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=TEXT_PT,
+        color=MUTED,
+        gid="note",
+    )
 
 
 def _balanced(text: str, lines: int) -> str:
