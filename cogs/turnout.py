@@ -43,13 +43,9 @@ class Turnout(commands.Cog):
         limit: app_commands.Range[int, 1, 25] = 10,
     ) -> None:
         snap = await snapshot_with_figures(interaction)
-        if strike:
-            period = resolve_strike(snap, strike)
-        else:
-            counted = [p for p in snap.released_periods() if p.id in snap.turnout]
-            if not counted:
-                raise UserFacingError("No release so far has staff-absent figures we could read.")
-            period = counted[-1]
+        period = resolve_strike(snap, strike) if strike else snap.latest_counted()
+        if period is None:
+            raise UserFacingError("No release so far has staff-absent figures we could read.")
         part = snap.turnout.get(period.id)
         if part is None:
             raise UserFacingError(

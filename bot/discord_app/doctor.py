@@ -22,7 +22,7 @@ from bot.errors import StoreError
 from bot.nhs.fetch import make_client
 from bot.services.doctor import Check, Status, source_check, store_checks
 from bot.settings import Settings
-from cogs.destinations import needed
+from cogs.destinations import KINDS, needed
 
 
 async def run_checks(settings: Settings) -> list[Check]:
@@ -90,15 +90,6 @@ async def discord_checks(settings: Settings, store: Store | None) -> list[Check]
         await http.close()
 
 
-CHANNEL_KINDS = {
-    0: ChannelKind.TEXT,
-    5: ChannelKind.ANNOUNCEMENT,
-    10: ChannelKind.THREAD,
-    11: ChannelKind.THREAD,
-    12: ChannelKind.THREAD,
-}
-
-
 def _destinations(s: AlertSettings) -> list[tuple[str, Destination]]:
     """Every channel the server's alerts may go to: its alert channel, then each subject's."""
     found = [("alert channel", s.server_destination)] if s.server_destination else []
@@ -147,11 +138,10 @@ async def _channel_check(
 ) -> Check:
     try:
         channel = await http.get_channel(where.channel_id)
+        kind = KINDS.get(discord.enums.try_enum(discord.ChannelType, channel.get("type")))
         # A thread's permissions are its parent channel's.
         parent = (
-            await http.get_channel(channel["parent_id"])
-            if channel.get("type") in (10, 11, 12)
-            else channel
+            await http.get_channel(channel["parent_id"]) if kind == ChannelKind.THREAD else channel
         )
     except discord.NotFound:
         return Check(
@@ -169,7 +159,6 @@ async def _channel_check(
     except (aiohttp.ClientError, OSError, discord.HTTPException) as exc:
         return Check(Status.WARN, subject, f"could not ask Discord about the {label}: {exc}")
     name = f"#{channel.get('name', where.channel_id)}"
-    kind = CHANNEL_KINDS.get(channel.get("type"))
     if kind is None:
         return Check(
             Status.FAIL,

@@ -300,6 +300,10 @@ class Snapshot:
         part = self.turnout.get(period_id)
         return part.england if part and part.england.reported else None
 
+    def latest_counted(self) -> StrikePeriod | None:
+        """The newest strike whose current release counts staff absent."""
+        return next((p for p in reversed(self.released_periods()) if p.id in self.turnout), None)
+
     def turnout_league(self, period_id: int, region: str | None = None) -> TurnoutLeague:
         """Trusts by peak staff absent in one strike, highest first; ties share a rank."""
         part = self.turnout.get(period_id)

@@ -112,14 +112,20 @@ class Releases:
         return tuple(found[0])
 
 
-async def read_figures(
-    database: Session, release_ids: Sequence[int], org_codes: Sequence[str] | None = None
-) -> list[FigureRow]:
-    """Figure rows as reported, by release, trust and day; never summed here."""
+async def rows_of_releases(
+    database: Session,
+    table: str,
+    columns: str,
+    release_ids: Sequence[int],
+    org_codes: Sequence[str] | None = None,
+) -> list[tuple]:
+    """Per-trust, per-day rows of `table` (`release_id, org_code, day` first, then `columns`) for
+    the releases (and trusts), as reported and in that order, with each day read once as a date
+    ("" is no day: None)."""
     if not release_ids:
         return []
     sql = (
-        "SELECT release_id, org_code, day, inpatient, outpatient FROM figures"
+        f"SELECT release_id, org_code, day, {columns} FROM {table}"
         f" WHERE {one_of('release_id', release_ids)}"
     )
     params: list[object] = list(release_ids)
@@ -129,8 +135,17 @@ async def read_figures(
     days: dict[str, date | None] = {"": None}
     out = []
     for r in await database.fetch(sql + " ORDER BY release_id, org_code, day", params):
-        day = days.get(r[2])
-        if day is None and r[2]:
-            day = days[r[2]] = date.fromisoformat(r[2])
-        out.append(FigureRow(r[0], r[1], day, r[3], r[4]))
+        if r[2] not in days:
+            days[r[2]] = date.fromisoformat(r[2])
+        out.append((r[0], r[1], days[r[2]], *tuple(r)[3:]))
     return out
+
+
+async def read_figures(
+    database: Session, release_ids: Sequence[int], org_codes: Sequence[str] | None = None
+) -> list[FigureRow]:
+    """Figure rows as reported, by release, trust and day; never summed here."""
+    found = await rows_of_releases(
+        database, "figures", "inpatient, outpatient", release_ids, org_codes
+    )
+    return [FigureRow(*r) for r in found]

@@ -8,7 +8,7 @@ from datetime import date
 from bot.domain.ports import StaffLike
 from bot.domain.records import StaffAbsentRow, Workforce
 from storage.engines import Engine, IsoDays, Session
-from storage.tables.figures import one_of
+from storage.tables.figures import one_of, rows_of_releases
 
 
 class WorkforceParts:
@@ -47,24 +47,8 @@ class WorkforceParts:
         self, release_ids: Sequence[int], org_codes: Sequence[str] | None = None
     ) -> list[StaffAbsentRow]:
         """Staff-absent rows as reported, by release, trust and day; never summed here."""
-        if not release_ids:
-            return []
-        sql = (
-            "SELECT release_id, org_code, day, absent FROM staff_absent"
-            f" WHERE {one_of('release_id', release_ids)}"
-        )
-        params: list[object] = list(release_ids)
-        if org_codes is not None:
-            sql += f" AND {one_of('org_code', org_codes)}"
-            params += list(org_codes)
-        days: dict[str, date] = {}
-        out = []
-        for r in await self._db.fetch(sql + " ORDER BY release_id, org_code, day", params):
-            day = days.get(r[2])
-            if day is None:
-                day = days[r[2]] = date.fromisoformat(r[2])
-            out.append(StaffAbsentRow(r[0], r[1], day, r[3]))
-        return out
+        found = await rows_of_releases(self._db, "staff_absent", "absent", release_ids, org_codes)
+        return [StaffAbsentRow(*r) for r in found]
 
 
 async def save_workforce(
