@@ -18,6 +18,7 @@ from bot.nhs.ingest import (
     Progress,
     SkipCause,
     Source,
+    fewer_collections,
     no_progress,
     published_date,
 )
@@ -82,9 +83,10 @@ class Poller:
         due = [d for d in await self._store.source.documents() if self._due(d, report.page_changed)]
         # Oldest first, so that a revision is stored after the version it revises.
         due.sort(key=lambda d: (date_in_filename(d.url) or date.min, d.url))
-        for done, document in enumerate(due):
-            progress(done, len(due), document.url.rsplit("/", 1)[-1])
-            report.outcomes.append(await self._fetch_document(document))
+        with fewer_collections:
+            for done, document in enumerate(due):
+                progress(done, len(due), document.url.rsplit("/", 1)[-1])
+                report.outcomes.append(await self._fetch_document(document))
         progress(len(due), len(due), "")
         report.requests = self._fetcher.traffic.requests - traffic_before[0]
         report.bytes = self._fetcher.traffic.bytes - traffic_before[1]
