@@ -109,18 +109,20 @@ async def record_release(
             release = replace(release, period_id=await unit.add_period(*new_period))
         stored = await unit.save_release(release)
         await unit.save_figures(stored.id, figures)
-        peak = None
         if ingested and workforce is not None:
             staff_absent = list(staff_absent)
             await unit.save_workforce(stored.id, workforce, staff_absent)
-            if workforce.read:
-                peak = england_turnout(workforce.days, staff_absent)
         if trust_names:
             changes = naming(await unit.known_trusts(), trust_names, release.published)
             await unit.apply_naming(changes, release.published)
         if document is not None:
             await unit.record_document(document)
         if ingested and (audience or stored.validation != "ok"):
+            peak = (
+                england_turnout(workforce.days, staff_absent)
+                if workforce is not None and workforce.read
+                else None
+            )
             drafts = await _alerts_caused(unit, stored, audience, before, peak)
             await unit.write_alerts(drafts, release_id=stored.id)
     return stored
