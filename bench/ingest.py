@@ -144,9 +144,10 @@ def measure(folder: Path, links: list[tuple[str, str]], postgres: bool = False) 
             }
 
     with tempfile.TemporaryDirectory() as tmp:
-        # This machine's speed drifts, so each ingest is paired with a bare read taken just before it.
+        # This machine's speed drifts, so each ingest is paired with a bare read taken just before
+        # it; the median of 15 pairs moves less from one run of the bench to the next than of 7.
         pairs = [
-            (bare_read(), asyncio.run(ingest_files(Path(tmp) / f"import{i}.db"))) for i in range(7)
+            (bare_read(), asyncio.run(ingest_files(Path(tmp) / f"import{i}.db"))) for i in range(15)
         ]
         ratios = sorted(ingest / read for read, ingest in pairs)
         poll = asyncio.run(polls(Path(tmp) / "poll.db"))
