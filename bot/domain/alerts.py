@@ -386,6 +386,21 @@ def _milestone_text(facts: ReleaseFacts, subject: Subject, top: int, total: int)
     return trust_milestone_text(facts, subject.subject, top, total)
 
 
+def staff_check_report(release_id: int, url: str, validation: str) -> Draft:
+    """The owners' report on a release whose workforce part disagrees with itself: its England row
+    against the sum of the trusts that reported. The release is announced all the same (the
+    rescheduled figures are not in doubt), and England's staff absent is the row as the file
+    states it."""
+    return Draft(
+        OWNERS,
+        AlertKind.OWNER_REPORT,
+        str(release_id),
+        "staff absent",
+        f"Release #{release_id} stored, but its workforce part does not add up ({escape(validation)})."
+        f" England's staff absent is shown as the file's England row states it.\nSource: NHS England, {url}",
+    )
+
+
 def plan(
     facts: ReleaseFacts,
     before: dict[str, int],

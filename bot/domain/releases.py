@@ -11,7 +11,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bot.domain.alerts import ENGLAND, AlertSettings, Draft, ReleaseFacts, plan
+from bot.domain.alerts import (
+    ENGLAND,
+    AlertSettings,
+    Draft,
+    ReleaseFacts,
+    plan,
+    staff_check_report,
+)
 from bot.domain.figures import Figures, add, plus, running_total
 from bot.domain.ports import FigureLike, StaffLike, Store, Unit
 from bot.domain.records import (
@@ -117,13 +124,14 @@ async def record_release(
             await unit.apply_naming(changes, release.published)
         if document is not None:
             await unit.record_document(document)
+        staff = workforce if ingested and workforce is not None and workforce.read else None
+        drafts: list[Draft] = []
         if ingested and (audience or stored.validation != "ok"):
-            peak = (
-                england_turnout(workforce.days, staff_absent)
-                if workforce is not None and workforce.read
-                else None
-            )
+            peak = england_turnout(staff.days, staff_absent) if staff else None
             drafts = await _alerts_caused(unit, stored, audience, before, peak)
+        if staff and staff.validation != "ok":
+            drafts.append(staff_check_report(stored.id, stored.url, staff.validation))
+        if drafts:
             await unit.write_alerts(drafts, release_id=stored.id)
     return stored
 

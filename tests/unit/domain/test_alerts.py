@@ -203,6 +203,47 @@ async def test_the_digest_names_englands_peak_of_staff_absent(world, store):
     assert "staff absent" not in later.body
 
 
+@pytest.mark.parametrize("adds_up", [True, False])
+async def test_a_workforce_part_that_does_not_add_up_is_reported_to_the_owners_only(
+    world, store, adds_up
+):
+    await store.servers.update(GUILD_A, channel_id=5, trust_every=1_000, national_every=0)
+    await store.servers.track(GUILD_A, "RTX")
+    period = (await store.calendar.periods())[1]
+    day = period.start
+    check = (
+        "ok" if adds_up else f"staff absent: {day}: trust rows sum to 75, the England row says 90"
+    )
+    release = await record_release(
+        store,
+        NewRelease(
+            url="https://nhs.example/staff.xlsx",
+            published=period.end + timedelta(days=5),
+            sha256="f" * 64,
+            status=ReleaseStatus.INGESTED,
+            period_id=period.id,
+        ),
+        figures=[TrustDay("RTX", day, 1_200, 0)],
+        workforce=Workforce(
+            True, "read", validation=check, days=((day, 90 if not adds_up else 75),)
+        ),
+        staff_absent=[StaffAbsentRow(0, "RTX", day, 75)],
+    )
+    # The rescheduled figures are not in doubt: the server hears of its trust as always.
+    assert [(a.kind, a.subject) for a in await world.outbox(GUILD_A)] == [
+        ("trust_milestone", "RTX")
+    ]
+    owner = await world.outbox(0)
+    if adds_up:
+        assert owner == []
+        return
+    assert [(a.kind, a.subject, a.key) for a in owner] == [
+        ("owner_report", str(release.id), "staff absent")
+    ]
+    assert "does not add up" in owner[0].body and "the England row says 90" in owner[0].body
+    assert "https://nhs.example/staff.xlsx" in owner[0].body
+
+
 async def test_announced_strike_reminders_are_due_at_their_times_and_cancel(store):
     start = date.today() + timedelta(days=10)
     strike = await announcements.announce(

@@ -185,6 +185,10 @@ def test_an_england_row_that_differs_is_reported_and_wins(cli, tmp_path):
         "validation": check,
     }
     assert national["validation"] == "ok"  # the rescheduled part's own check is untouched
+    with sqlite3.connect(cli.db) as db:  # the owners hear of it, as of a rescheduled mismatch
+        reports = db.execute("SELECT guild_id, kind, key, body FROM alerts").fetchall()
+    assert [r[:3] for r in reports] == [(0, "owner_report", "staff absent")]
+    assert "27,000" in reports[0][3]
 
 
 def test_days_outside_the_strike_are_not_stored(cli, tmp_path):
