@@ -164,7 +164,7 @@ def national_embed(
 def league_embed(rows: list[LeagueRow], title: str, none_rescheduled: int = 0) -> discord.Embed:
     embed = discord.Embed(title=clip(title, 256), colour=COLOUR)
     lines = [
-        f"{r.rank}. {r.trust.name} ({r.trust.org_code}): **{number(r.figures.total)}**"
+        f"{r.rank}. {escape(r.trust.name)} ({r.trust.org_code}): **{number(r.figures.total)}**"
         for r in rows
     ]
     if none_rescheduled:
@@ -194,7 +194,7 @@ def turnout_embed(
     )
     head = [f"Staff counted: {escape(clip(staff_group or 'as the release names them', 200))}.", ""]
     lines = [
-        f"{r.rank}. {r.trust.name} ({r.trust.org_code}): **{r.turnout.peak:,}** on"
+        f"{r.rank}. {escape(r.trust.name)} ({r.trust.org_code}): **{r.turnout.peak:,}** on"
         f" {day_label(r.turnout.peak_day)}"
         for r in league.rows[:limit]
         if r.turnout.peak_day is not None
