@@ -220,14 +220,17 @@ class ReleaseFacts:
     names: dict[str, str]  # org code -> trust name
     regions: dict[str, str] = field(default_factory=dict)  # org code -> its region, where known
     staff_absent: Turnout | None = None  # England's, from the release's workforce part
+    # Each followed region's ("region:<name>"): the sum of its trusts that reported
+    region_staff_absent: dict[str, Turnout] = field(default_factory=dict)
 
     @property
     def peak(self) -> str:
         """England's peak of staff absent, for digests ("" when the release counts no staff)."""
-        t = self.staff_absent
-        if t is None or t.peak_day is None:
-            return ""
-        return f"{t.peak:,} staff absent at the peak ({date_label(t.peak_day)})"
+        return _peak_text(self.staff_absent)
+
+    def region_peak(self, region: str) -> str:
+        """A region's peak of staff absent ("" when none of its trusts reported any)."""
+        return _peak_text(self.region_staff_absent.get(region_subject(region)))
 
     @property
     def strike(self) -> str:
@@ -245,6 +248,13 @@ class Draft:
     body: str
     passed: tuple[int, ...] = field(default=())
     route: str = SERVER_ROUTE  # the subject whose channel it goes to ("": the server's channel)
+
+
+def _peak_text(turnout: Turnout | None) -> str:
+    """ "26,802 staff absent at the peak (20 Sep 2023)", or "" when no day was reported."""
+    if turnout is None or turnout.peak_day is None:
+        return ""
+    return f"{turnout.peak:,} staff absent at the peak ({date_label(turnout.peak_day)})"
 
 
 def _source(facts: ReleaseFacts) -> str:
@@ -322,6 +332,8 @@ def region_digest_text(facts: ReleaseFacts, region: str, total: int) -> str:
         f"{rank}. {escape(facts.names.get(code, code))} ({code}): {figure:,}"
         for rank, (figure, code) in enumerate(top[:TOP_IN_DIGEST], start=1)
     ]
+    if facts.region_peak(region):
+        lines.append(f"- {escape(region)}: {facts.region_peak(region)}")
     if facts.peak:
         lines.append(f"- England: {facts.peak}")
     lines.append(_source(facts))

@@ -7,7 +7,7 @@ work, so an alert is decided exactly once, together with the figures that caused
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -33,6 +33,7 @@ from bot.domain.records import (
 from bot.domain.regions import canonical_region, members, region_subject
 from bot.domain.trust_names import TrustNames, naming
 from bot.domain.turnout import england as england_turnout
+from bot.domain.turnout import sum_of_trusts
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +128,8 @@ async def record_release(
         staff = workforce if ingested and workforce is not None and workforce.read else None
         drafts: list[Draft] = []
         if ingested and (audience or stored.validation != "ok"):
-            peak = england_turnout(staff.days, staff_absent) if staff else None
-            drafts = await _alerts_caused(unit, stored, audience, before, peak)
+            counted = (staff, staff_absent) if staff else None
+            drafts = await _alerts_caused(unit, stored, audience, before, counted)
         if staff and staff.validation != "ok":
             drafts.append(staff_check_report(stored.id, stored.url, staff.validation))
         if drafts:
@@ -141,9 +142,10 @@ async def _alerts_caused(
     stored: Release,
     audience: list[AlertSettings],
     before: list[Release],
-    staff_absent: Turnout | None = None,
+    staff: tuple[Workforce, Sequence[StaffLike]] | None = None,
 ) -> list[Draft]:
-    """The alerts a stored release causes: its subjects' running totals before and after it."""
+    """The alerts a stored release causes: its subjects' running totals before and after it.
+    `staff`: the release's workforce part as read, and its rows."""
     assert stored.period_id is not None
     was = current_versions(before)
     now = current_versions([*(r for r in before if r.id != stored.id), stored])
@@ -165,11 +167,16 @@ async def _alerts_caused(
     before = running_totals(was.values(), by_release, codes)
     after = running_totals(now.values(), by_release, codes)
     region_figures = {}
+    region_staff: dict[str, Turnout] = {}
     for region in sorted(followed):
         subject, inside = region_subject(region), members(regions_of, region)
         before[subject] = sum(before[code] for code in inside)
         after[subject] = sum(after[code] for code in inside)
         region_figures[subject] = add(this[code] for code in inside if code in this).total
+        if staff is not None:
+            days, held = [d for d, _england in staff[0].days], set(inside)
+            region_staff[subject] = sum_of_trusts(days, (r for r in staff[1] if r.org_code in held))
+    england_staff = england_turnout(staff[0].days, staff[1]) if staff is not None else None
     facts = ReleaseFacts(
         release_id=stored.id,
         url=stored.url,
@@ -185,6 +192,7 @@ async def _alerts_caused(
         },
         names=await unit.trust_names(codes),
         regions=regions_of,
-        staff_absent=staff_absent if staff_absent and staff_absent.reported else None,
+        staff_absent=england_staff if england_staff and england_staff.reported else None,
+        region_staff_absent=region_staff,
     )
     return plan(facts, before, after, audience, await unit.announced())

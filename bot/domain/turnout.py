@@ -1,8 +1,9 @@
 """Turnout: staff absent because of industrial action, per trust and day, and England's per day.
 
 The rules, once: "not reported" (None) is never 0; England on a day is the file's own England row
-where it states one, else the sum of the trusts that reported that day; the England row is
-cross-checked against that sum as the rescheduled part's is; a peak is the highest reported day.
+where it states one, else the sum of the trusts that reported that day; a region on a day is the
+sum of its trusts that reported; the England row is cross-checked against the trusts' sum as the
+rescheduled part's is; a peak is the highest reported day.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ def england(days: Sequence[tuple[date, int | None]], rows: Iterable[StaffLike]) 
     return Turnout(
         tuple((d, stated if stated is not None else summed.get(d)) for d, stated in days)
     )
+
+
+def sum_of_trusts(days: Iterable[date], rows: Iterable[StaffLike]) -> Turnout:
+    """A group of trusts (a region) per day: the sum of those that reported; None on a day none
+    did. A file's England row speaks for England alone."""
+    per_day = summed_per_day(rows)
+    return Turnout(tuple((d, per_day.get(d)) for d in sorted(days)))
 
 
 def cross_check(days: Sequence[tuple[date, int | None]], rows: Iterable[StaffLike]) -> str:

@@ -18,7 +18,7 @@ from bot.domain.alerts import (
     Destination,
     Draft,
 )
-from bot.domain.records import NewRelease, ReleaseStatus, TrustDay
+from bot.domain.records import NewRelease, ReleaseStatus, StaffAbsentRow, TrustDay, Workforce
 from bot.domain.regions import region_subject
 from bot.domain.releases import record_release
 
@@ -182,6 +182,41 @@ async def test_a_followed_region_is_told_its_trusts_and_its_own_milestones_on_it
     assert "- North West: 4,700 in this strike; 10,100 since December 2022" in digest.body
     assert "1. Manchester University NHS Foundation Trust (R0A): 4,100" in digest.body
     assert "R1H" not in digest.body
+
+
+async def test_a_regional_digest_names_the_regions_own_peak_of_staff_absent(store):
+    # RTX and R0A are North West trusts, R1H a London one; R0A made no return on the first day.
+    await store.servers.update(GUILD, channel_id=CHANNEL, national_every=0, trust_every=0)
+    await store.servers.follow(GUILD, "North West")
+    await store.servers.update(GUILD, digest=True)
+    period = (await store.calendar.periods())[1]
+    first, second = period.start, period.start + timedelta(days=1)
+    rows = [
+        StaffAbsentRow(0, "RTX", first, 40),
+        StaffAbsentRow(0, "R0A", first, None),
+        StaffAbsentRow(0, "R1H", first, 900),
+        StaffAbsentRow(0, "RTX", second, 30),
+        StaffAbsentRow(0, "R0A", second, 25),
+        StaffAbsentRow(0, "R1H", second, 100),
+    ]
+    await record_release(
+        store,
+        NewRelease(
+            url="https://nhs.example/staff.xlsx",
+            published=period.end + timedelta(days=5),
+            sha256="e" * 64,
+            status=ReleaseStatus.INGESTED,
+            period_id=period.id,
+        ),
+        figures=[TrustDay("RTX", first, 604, 0)],
+        workforce=Workforce(True, "read", days=((first, None), (second, None))),
+        staff_absent=rows,
+    )
+    (digest,) = [a for a in await store.outbox.of_server(GUILD) if a.kind == "region_digest"]
+    lines = digest.body.splitlines()
+    # North West: 40 on the first day (R0A not reported is not 0), 55 on the second.
+    assert f"- North West: 55 staff absent at the peak ({second.day} {second:%b %Y})" in lines
+    assert f"- England: 940 staff absent at the peak ({first.day} {first:%b %Y})" in lines
 
 
 async def test_a_region_revised_down_and_up_is_not_told_again(store):
