@@ -117,9 +117,9 @@ async def record_release(
             release = replace(release, period_id=await unit.add_period(*new_period))
         stored = await unit.save_release(release)
         await unit.save_figures(stored.id, figures)
+        staff_rows = list(staff_absent)
         if ingested and workforce is not None:
-            staff_absent = list(staff_absent)
-            await unit.save_workforce(stored.id, workforce, staff_absent)
+            await unit.save_workforce(stored.id, workforce, staff_rows)
         if trust_names:
             changes = naming(await unit.known_trusts(), trust_names, release.published)
             await unit.apply_naming(changes, release.published)
@@ -128,7 +128,7 @@ async def record_release(
         staff = workforce if ingested and workforce is not None and workforce.read else None
         drafts: list[Draft] = []
         if ingested and (audience or stored.validation != "ok"):
-            counted = (staff, staff_absent) if staff else None
+            counted = (staff, staff_rows) if staff else None
             drafts = await _alerts_caused(unit, stored, audience, before, counted)
         if staff and staff.validation != "ok":
             drafts.append(staff_check_report(stored.id, stored.url, staff.validation))
