@@ -36,7 +36,7 @@ class _FewerCollections:
     form no reference cycles. At Python's default (a young collection every 700 new objects) they
     set off dozens of collections per import, and now and then a full one that walks every object
     in the process while the other threads wait: 14-18 ms of a 160 ms import in bench/ingest.py,
-    about 2 ms at 20,000. The default comes back when the last ingest ends. Entered on the event
+    about 3 ms at 20,000. The default comes back when the last ingest ends. Entered on the event
     loop's thread only.
     """
 
