@@ -16,7 +16,7 @@ from storage import open_store
 from storage.copy import copy_store
 
 # Fields an event may carry (log calls pass them as `extra`); JSON lines include those present.
-EVENT_FIELDS = ("alert_id", "guild_id", "release_url", "shard_id", "poll_id")
+EVENT_FIELDS = ("alert_id", "guild_id", "release_url", "poll_id")
 
 
 class Redact(logging.Filter):

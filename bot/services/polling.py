@@ -37,7 +37,7 @@ async def run_poll(
         await asyncio.shield(_record_failure(store, poll_id, "interrupted: the process stopped"))
         raise
     except Exception as exc:
-        log.exception("poll failed unexpectedly")
+        log.exception("poll %d failed unexpectedly", poll_id, extra={"poll_id": poll_id})
         error = f"unexpected {type(exc).__name__}: {exc}"
         await _record_failure(store, poll_id, error)
         raise PollError(error) from exc
@@ -49,4 +49,6 @@ async def _record_failure(store: Store, poll_id: int, error: str) -> None:
     try:
         await store.polls.finish(poll_id, ok=False, summary={}, error=error)
     except Exception:  # the store itself may be what failed; the poll's error says why
-        log.warning("could not record poll %d as failed: %s", poll_id, error)
+        log.warning(
+            "could not record poll %d as failed: %s", poll_id, error, extra={"poll_id": poll_id}
+        )

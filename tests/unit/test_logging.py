@@ -60,3 +60,25 @@ def test_secrets_never_reach_a_log_line_even_in_a_traceback(capfd, restore_loggi
     err = capfd.readouterr().err
     assert "request failed" in err and "RuntimeError: HTTP 401 for token ***" in err
     assert TOKEN not in err and PASSWORD not in err
+
+
+async def test_a_poll_that_fails_unexpectedly_logs_its_poll_id(
+    store, settings, capfd, restore_logging, monkeypatch
+):
+    from bot.nhs.poller import Poller, PollError
+    from bot.services.polling import run_poll
+
+    configure_logging(settings.model_copy(update={"log_format": "json"}))
+
+    async def broken(self, progress):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(Poller, "poll", broken)
+    with pytest.raises(PollError, match="unexpected KeyError"):
+        await run_poll(store, settings, fetcher=None)  # type: ignore[arg-type]
+    ((poll_id, error),) = await store.engine.fetch("SELECT id, error FROM polls")
+    assert "unexpected KeyError" in error
+    lines = [json.loads(line) for line in capfd.readouterr().err.splitlines()]
+    (logged,) = [line for line in lines if "failed unexpectedly" in line["message"]]
+    assert logged["poll_id"] == poll_id and logged["level"] == "ERROR"
+    assert "KeyError: 'a bug'" in logged["traceback"]
