@@ -332,8 +332,8 @@ def region_digest_text(facts: ReleaseFacts, region: str, total: int) -> str:
         f"{rank}. {escape(facts.names.get(code, code))} ({code}): {figure:,}"
         for rank, (figure, code) in enumerate(top[:TOP_IN_DIGEST], start=1)
     ]
-    if facts.region_peak(region):
-        lines.append(f"- {escape(region)}: {facts.region_peak(region)}")
+    if peak := facts.region_peak(region):
+        lines.append(f"- {escape(region)}: {peak}")
     if facts.peak:
         lines.append(f"- England: {facts.peak}")
     lines.append(_source(facts))

@@ -168,14 +168,17 @@ async def _alerts_caused(
     after = running_totals(now.values(), by_release, codes)
     region_figures = {}
     region_staff: dict[str, Turnout] = {}
+    staff_days = [d for d, _england in staff[0].days] if staff is not None else []
     for region in sorted(followed):
         subject, inside = region_subject(region), members(regions_of, region)
         before[subject] = sum(before[code] for code in inside)
         after[subject] = sum(after[code] for code in inside)
         region_figures[subject] = add(this[code] for code in inside if code in this).total
         if staff is not None:
-            days, held = [d for d, _england in staff[0].days], set(inside)
-            region_staff[subject] = sum_of_trusts(days, (r for r in staff[1] if r.org_code in held))
+            held = set(inside)
+            region_staff[subject] = sum_of_trusts(
+                staff_days, (r for r in staff[1] if r.org_code in held)
+            )
     england_staff = england_turnout(staff[0].days, staff[1]) if staff is not None else None
     facts = ReleaseFacts(
         release_id=stored.id,

@@ -77,6 +77,23 @@ def world(store):
     return World(store)
 
 
+async def staff_release(store, period, rtx: int, part: Workforce, rows: list[StaffAbsentRow]):
+    """A release of `period` with RTX's figure on its first day, and a workforce part."""
+    return await record_release(
+        store,
+        NewRelease(
+            url="https://nhs.example/staff.xlsx",
+            published=period.end + timedelta(days=5),
+            sha256="e" * 64,
+            status=ReleaseStatus.INGESTED,
+            period_id=period.id,
+        ),
+        figures=[TrustDay("RTX", period.start, rtx, 0)],
+        workforce=part,
+        staff_absent=rows,
+    )
+
+
 async def test_a_tracked_trust_crossing_a_threshold_alerts_once_with_the_right_text(world, store):
     await store.servers.update(GUILD_A, channel_id=5)
     await store.servers.track(GUILD_A, "RTX")
@@ -181,19 +198,7 @@ async def test_the_digest_names_englands_peak_of_staff_absent(world, store):
         StaffAbsentRow(0, "RJ1", second, 25),
     ]
     part = Workforce(True, "read", days=((first, None), (second, None)))
-    await record_release(
-        store,
-        NewRelease(
-            url="https://nhs.example/staff.xlsx",
-            published=period.end + timedelta(days=5),
-            sha256="e" * 64,
-            status=ReleaseStatus.INGESTED,
-            period_id=period.id,
-        ),
-        figures=[TrustDay("RTX", first, 604, 0)],
-        workforce=part,
-        staff_absent=rows,
-    )
+    await staff_release(store, period, 604, part, rows)
     (digest,) = [a for a in await world.outbox(GUILD_A) if a.kind == "digest"]
     assert f"England: 604; 604 since December 2022; 100 staff absent at the peak ({second.day}" in (
         digest.body
@@ -214,21 +219,8 @@ async def test_a_workforce_part_that_does_not_add_up_is_reported_to_the_owners_o
     check = (
         "ok" if adds_up else f"staff absent: {day}: trust rows sum to 75, the England row says 90"
     )
-    release = await record_release(
-        store,
-        NewRelease(
-            url="https://nhs.example/staff.xlsx",
-            published=period.end + timedelta(days=5),
-            sha256="f" * 64,
-            status=ReleaseStatus.INGESTED,
-            period_id=period.id,
-        ),
-        figures=[TrustDay("RTX", day, 1_200, 0)],
-        workforce=Workforce(
-            True, "read", validation=check, days=((day, 90 if not adds_up else 75),)
-        ),
-        staff_absent=[StaffAbsentRow(0, "RTX", day, 75)],
-    )
+    part = Workforce(True, "read", validation=check, days=((day, 90 if not adds_up else 75),))
+    release = await staff_release(store, period, 1_200, part, [StaffAbsentRow(0, "RTX", day, 75)])
     # The rescheduled figures are not in doubt: the server hears of its trust as always.
     assert [(a.kind, a.subject) for a in await world.outbox(GUILD_A)] == [
         ("trust_milestone", "RTX")

@@ -133,7 +133,9 @@ async def test_an_alert_sent_elsewhere_is_not_queued_to_publish(store):
 # -- alerts of followed regions, decided in the release's transaction -----------------------------
 
 
-async def _release(store, n: int, figures: dict[str, int], *, period_index: int):
+async def _release(
+    store, n: int, figures: dict[str, int], *, period_index: int, workforce=None, staff_absent=()
+):
     period = (await store.calendar.periods())[period_index]
     return await record_release(
         store,
@@ -145,6 +147,8 @@ async def _release(store, n: int, figures: dict[str, int], *, period_index: int)
             period_id=period.id,
         ),
         figures=[TrustDay(code, period.start, total, 0) for code, total in figures.items()],
+        workforce=workforce,
+        staff_absent=staff_absent,
     )
 
 
@@ -199,19 +203,8 @@ async def test_a_regional_digest_names_the_regions_own_peak_of_staff_absent(stor
         StaffAbsentRow(0, "R0A", second, 25),
         StaffAbsentRow(0, "R1H", second, 100),
     ]
-    await record_release(
-        store,
-        NewRelease(
-            url="https://nhs.example/staff.xlsx",
-            published=period.end + timedelta(days=5),
-            sha256="e" * 64,
-            status=ReleaseStatus.INGESTED,
-            period_id=period.id,
-        ),
-        figures=[TrustDay("RTX", first, 604, 0)],
-        workforce=Workforce(True, "read", days=((first, None), (second, None))),
-        staff_absent=rows,
-    )
+    part = Workforce(True, "read", days=((first, None), (second, None)))
+    await _release(store, 1, {"RTX": 604}, period_index=1, workforce=part, staff_absent=rows)
     (digest,) = [a for a in await store.outbox.of_server(GUILD) if a.kind == "region_digest"]
     lines = digest.body.splitlines()
     # North West: 40 on the first day (R0A not reported is not 0), 55 on the second.
